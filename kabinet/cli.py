@@ -1,0 +1,117 @@
+"""The `kabinet` command: up, serve, seed, bench."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import signal
+import sys
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from kabinet.logging import configure_logging
+from kabinet.settings import SERVICES, Settings
+
+app = typer.Typer(help="kabinet: a mobile operator's subscriber self-service suite.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks that print ratios against raw baselines.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+def build_app(name: str, settings: Settings):  # type: ignore[no-untyped-def]
+    if name == "gateway":
+        from gateway.app import create_gateway
+
+        return create_gateway(settings)
+    if name not in SERVICES:
+        raise typer.BadParameter(f"unknown service {name!r}; one of: gateway, {', '.join(SERVICES)}")
+    from kabinet.runtime import create_service_app
+
+    module = importlib.import_module(f"services.{name}.main")
+    return create_service_app(module.build(settings), settings)
+
+
+@app.command()
+def serve(
+    name: Annotated[str, typer.Argument(help="gateway or a service name")],
+    port: Annotated[int | None, typer.Option(help="overrides KABINET_<NAME>_PORT")] = None,
+    replica: Annotated[int | None, typer.Option(help="this replica's index (KABINET_REPLICA)")] = None,
+    replicas: Annotated[int | None, typer.Option(help="replica count (KABINET_REPLICAS)")] = None,
+) -> None:
+    """Run one service (or the gateway) as this process."""
+    overrides = {
+        k: v for k, v in {"replica": replica, "replicas": replicas}.items() if v is not None
+    }
+    if port is not None:
+        overrides[f"{name}_port"] = port
+    settings = Settings(**overrides)
+    configure_logging(settings.log_level, settings.log_json, service=name)
+    api = build_app(name, settings)
+    uvicorn.run(
+        api,
+        host=settings.host,
+        port=settings.port_of(name),
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )
+
+
+@app.command()
+def up() -> None:
+    """Start NATS, PostgreSQL, every service and the gateway; seed demo data; wait for Ctrl-C."""
+    from kabinet.seed import seed
+    from kabinet.stack import Stack
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json, service="up")
+    stack = Stack(settings)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        env = stack.start()
+        people = seed(settings.url_of("gateway"), env["KABINET_OPS_TOKEN"])
+        print(
+            f"\nkabinet is up: {settings.url_of('gateway')}\n"
+            f"  staff token (KABINET_OPS_TOKEN): {env['KABINET_OPS_TOKEN']}\n"
+            f"  demo numbers: {', '.join(p['msisdn'] for p in people)}\n"
+            f"  data: {stack.var}\n  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping kabinet…", flush=True)
+        stack.stop()
+
+
+@app.command("seed")
+def seed_command() -> None:
+    """Load the demo subscribers into a running stack (KABINET_OPS_TOKEN required)."""
+    from kabinet.seed import seed
+
+    settings = Settings()
+    if not settings.ops_token:
+        raise typer.BadParameter("set KABINET_OPS_TOKEN to the stack's staff token")
+    for person in seed(settings.url_of("gateway"), settings.ops_token):
+        print(person["msisdn"], person["owner_name"])
+
+
+@bench_app.command("pipeline")
+def bench_pipeline(
+    events: Annotated[int, typer.Option(help="events for the throughput runs")] = 20_000,
+    rate: Annotated[int, typer.Option(help="offered top-ups per second for latency")] = 200,
+    seconds: Annotated[float, typer.Option(help="length of the latency run")] = 15.0,
+) -> None:
+    """Raw JetStream baselines, relay and consumer rates, end-to-end latency, memory."""
+    from kabinet.bench.pipeline import run
+
+    sys.exit(asyncio.run(run(events=events, rate=rate, seconds=seconds)))
+
+
+if __name__ == "__main__":
+    app()

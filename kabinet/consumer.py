@@ -1,0 +1,217 @@
+"""Durable JetStream pull consumers, one per owned partition of each upstream stream.
+
+A fetched batch is parsed, redeliveries are dropped by their tracked position,
+the rest is applied by `Effects` in one transaction with its tracking row, and
+only then acked. Invalid messages go to the dead-letter subject with the reason
+and do not block their partition. Replica i of R takes partitions p ≡ i (mod R).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import nats.errors
+import nats.js.errors
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from contracts.envelope import Envelope
+from contracts.registry import ContractError, parse_event
+from contracts.subjects import (
+    dead_letter_subject,
+    partition_filter,
+    stream_name,
+    upstream_name,
+)
+from kabinet import metrics
+from kabinet.effects import Effects, Rejection
+from kabinet.settings import Settings
+from kabinet.streams import dead_letter_stream_config, ensure_stream, producer_stream_config
+
+log = structlog.get_logger("kabinet.consumer")
+
+FETCH_TIMEOUT = 5.0
+REASON_HEADER = "Kabinet-Dead-Letter-Reason"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """This service consumes `producer`'s stream into `effects`."""
+
+    producer: str
+    effects: Effects
+
+
+class PartitionConsumer:
+    def __init__(
+        self,
+        service: str,
+        subscription: Subscription,
+        partition: int,
+        js: JetStreamContext,
+        settings: Settings,
+    ) -> None:
+        self.service = service
+        self.producer = subscription.producer
+        self.effects = subscription.effects
+        self.partition = partition
+        self.js = js
+        self.settings = settings
+        self.upstream = upstream_name(self.producer, partition)
+        self.stream = stream_name(self.producer, settings.namespace)
+        self.durable = f"{service}-{self.producer}-{partition}"
+        self.position = 0
+        self.batches = 0
+        self.stopping = False
+        self.handling = False
+        self._applied = metrics.CONSUMER_APPLIED.labels(service, self.producer)
+        self._duplicates = metrics.CONSUMER_DUPLICATES.labels(service, self.producer)
+        self._dead = metrics.DEAD_LETTERS.labels(service, self.producer)
+
+    async def prepare(self) -> JetStreamContext.PullSubscription:
+        await ensure_stream(self.js, producer_stream_config(self.producer, self.settings))
+        config = ConsumerConfig(
+            durable_name=self.durable,
+            filter_subject=partition_filter(self.producer, self.partition, self.settings.namespace),
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.settings.consumer_ack_wait,
+            max_ack_pending=self.settings.consumer_batch * 4,
+            max_deliver=-1,
+        )
+        try:
+            await self.js.add_consumer(self.stream, config)
+        except nats.js.errors.BadRequestError as exc:
+            log.warning("consumer_config_kept", durable=self.durable, error=str(exc))
+        self.position = await asyncio.to_thread(self.effects.position, self.upstream)
+        return await self.js.pull_subscribe_bind(self.durable, self.stream)
+
+    async def run(self) -> None:
+        sub = await self.prepare()
+        while not self.stopping:
+            try:
+                msgs = await sub.fetch(self.settings.consumer_batch, timeout=FETCH_TIMEOUT)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except (nats.errors.ConnectionClosedError, nats.js.errors.ServiceUnavailableError):
+                await asyncio.sleep(0.5)  # poll: wait for the reconnect
+                continue
+            except nats.errors.Error as exc:
+                log.warning("fetch_failed", durable=self.durable, error=str(exc))
+                await asyncio.sleep(0.5)  # poll: wait for the server
+                continue
+            self.handling = True
+            try:
+                await self.handle(msgs)
+            finally:
+                self.handling = False
+
+    async def handle(self, msgs: Sequence[Msg]) -> None:
+        events: list[Envelope] = []
+        for msg in msgs:
+            try:
+                event = parse_event(msg.data)
+                if event.producer != self.producer:
+                    raise ContractError(f"event of {event.producer} on {self.producer}'s stream")
+            except ContractError as exc:
+                await self.dead_letter(msg, str(exc))
+                continue
+            if event.position <= self.position:
+                self._duplicates.inc()
+                continue
+            events.append(event)
+        if events:
+            rejections = await asyncio.to_thread(self.effects.apply, self.upstream, events)
+            self.position = events[-1].position
+            self._applied.inc(len(events))
+            await self.reject(rejections)
+        self.batches += 1
+        self._fault_after_commit()
+        await asyncio.gather(*(msg.ack() for msg in msgs))
+
+    async def dead_letter(self, msg: Msg, reason: str) -> None:
+        log.warning("dead_letter", durable=self.durable, subject=msg.subject, reason=reason)
+        await ensure_stream(self.js, dead_letter_stream_config(self.settings))
+        await self.js.publish(
+            dead_letter_subject(self.service, self.producer, self.settings.namespace),
+            msg.data,
+            headers={
+                REASON_HEADER: reason[:500],
+                "Kabinet-Original-Subject": msg.subject,
+                "Nats-Msg-Id": f"dl:{self.durable}:{msg.metadata.sequence.stream}",
+            },
+        )
+        self._dead.inc()
+
+    async def reject(self, rejections: list[Rejection]) -> None:
+        for rejection in rejections:
+            log.warning(
+                "event_rejected",
+                durable=self.durable,
+                type=rejection.event.type,
+                position=rejection.event.position,
+                reason=rejection.reason,
+            )
+            await ensure_stream(self.js, dead_letter_stream_config(self.settings))
+            await self.js.publish(
+                dead_letter_subject(self.service, self.producer, self.settings.namespace),
+                rejection.event.model_dump_json().encode(),
+                headers={
+                    REASON_HEADER: rejection.reason[:500],
+                    "Nats-Msg-Id": f"rj:{self.durable}:{rejection.event.position}",
+                },
+            )
+            self._dead.inc()
+
+    def _fault_after_commit(self) -> None:
+        """Test hook: die like kill -9 between commit and ack (KABINET_FAULT=exit_after_commit:N)."""
+        fault = self.settings.fault or ""
+        if fault.startswith("exit_after_commit:") and self.batches >= int(fault.split(":")[1]):
+            log.warning("fault_exit_after_commit", durable=self.durable, batches=self.batches)
+            os._exit(137)
+
+
+class ConsumerGroup:
+    """Every partition consumer of one process, started and stopped together."""
+
+    def __init__(
+        self,
+        service: str,
+        subscriptions: Sequence[Subscription],
+        js: JetStreamContext,
+        settings: Settings,
+    ) -> None:
+        self.consumers = [
+            PartitionConsumer(service, sub, p, js, settings)
+            for sub in subscriptions
+            for p in range(settings.partitions)
+            if settings.owns_partition(p)
+        ]
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(self._supervise(c)) for c in self.consumers]
+
+    async def _supervise(self, consumer: PartitionConsumer) -> None:
+        while not consumer.stopping:
+            try:
+                await consumer.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer_failed", durable=consumer.durable)
+                await asyncio.sleep(1.0)  # poll: back off before restarting
+
+    async def stop(self, timeout: float = 20.0) -> None:
+        """Finish the batch in hand (commit and ack), then stop."""
+        for consumer in self.consumers:
+            consumer.stopping = True
+        for consumer, task in zip(self.consumers, self.tasks, strict=True):
+            if not consumer.handling:
+                task.cancel()
+        await asyncio.wait(self.tasks, timeout=timeout) if self.tasks else None

@@ -1,0 +1,222 @@
+"""Where a consumer's effects go — always together with the tracking row, in one transaction.
+
+Two kinds: `ApplicationEffects` saves aggregates of an event-sourced application
+(eventsourcing's process recorder keeps the tracking row); `ProjectionEffects` writes
+read-model tables and its own tracking row through one psycopg transaction.
+A batch is applied in one transaction with one tracking row (its last position).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Tracking
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from contracts.envelope import Envelope
+from kabinet import context
+from kabinet.domain import KabinetError
+from kabinet.eventstore import KabinetApplication
+
+log = structlog.get_logger("kabinet.effects")
+
+MAX_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class Rejection:
+    event: Envelope
+    reason: str
+
+
+class Effects(Protocol):
+    """A sink for one consumer's effects, keyed by upstream (`<producer>:<partition>`)."""
+
+    def position(self, upstream: str) -> int: ...
+
+    def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]: ...
+
+
+class UnitOfWork:
+    """Aggregates loaded and changed while one batch is applied; saved together."""
+
+    def __init__(self, app: KabinetApplication) -> None:
+        self.app = app
+        self._changed: dict[UUID, Aggregate] = {}
+
+    def get(self, aggregate_id: UUID) -> Any:
+        if aggregate_id in self._changed:
+            return self._changed[aggregate_id]
+        return self.app.repository.get(aggregate_id)
+
+    def find(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def add(self, aggregate: Aggregate) -> None:
+        self._changed[aggregate.id] = aggregate
+
+    @property
+    def aggregates(self) -> list[Aggregate]:
+        return list(self._changed.values())
+
+
+def _bind(event: Envelope) -> None:
+    context.bind(event.correlation_id or None, causation=str(event.event_id))
+
+
+class ApplicationEffects:
+    """Effects that are events of an event-sourced application."""
+
+    def __init__(
+        self,
+        app: KabinetApplication,
+        handlers: Mapping[str, Callable[[UnitOfWork, Any], None]],
+    ) -> None:
+        self.app = app
+        self.handlers = handlers
+
+    def position(self, upstream: str) -> int:
+        return self.app.tracked_position(upstream)
+
+    def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
+        for _ in range(MAX_ATTEMPTS):
+            done = self.position(upstream)
+            todo = [e for e in events if e.position > done]
+            if not todo:
+                return []
+            uow = UnitOfWork(self.app)
+            rejections: list[Rejection] = []
+            for event in todo:
+                handler = self.handlers.get(event.type)
+                if handler is None:
+                    continue
+                _bind(event)
+                try:
+                    handler(uow, event)
+                except KabinetError as exc:
+                    rejections.append(Rejection(event, exc.message))
+            try:
+                self.app.save_tracked(*uow.aggregates, tracking=Tracking(upstream, todo[-1].position))
+            except IntegrityError:
+                # A command changed one of these aggregates meanwhile (or another
+                # replica applied the batch): reload and try again.
+                log.info("effects_conflict_retry", upstream=upstream)
+                time.sleep(0.005)  # poll: let the competing writer finish
+                continue
+            return rejections
+        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
+
+
+ProjectionHandler = Callable[[Cursor[DictRow], Any], None]
+
+
+class ProjectionStore:
+    """Read-model tables in a service's schema, with their own tracking table."""
+
+    def __init__(self, datastore: Any, schema: str) -> None:
+        self.datastore = datastore
+        self.schema = schema
+
+    def setup(self, *ddl: str) -> None:
+        with self.datastore.transaction(commit=True) as cur:
+            cur.execute(
+                f'CREATE TABLE IF NOT EXISTS "{self.schema}".projection_tracking ('
+                "projection text NOT NULL, upstream text NOT NULL, position bigint NOT NULL, "
+                "PRIMARY KEY (projection, upstream))"
+            )
+            for statement in ddl:
+                cur.execute(statement.replace("{schema}", f'"{self.schema}"'))
+
+    def position(self, projection: str, upstream: str) -> int:
+        with self.datastore.transaction(commit=False) as cur:
+            cur.execute(
+                f'SELECT position FROM "{self.schema}".projection_tracking '
+                "WHERE projection = %s AND upstream = %s",
+                (projection, upstream),
+            )
+            row = cur.fetchone()
+            return int(row["position"]) if row else 0
+
+    def track(self, cur: Cursor[DictRow], projection: str, upstream: str, position: int) -> bool:
+        cur.execute(
+            f'INSERT INTO "{self.schema}".projection_tracking AS t VALUES (%s, %s, %s) '
+            "ON CONFLICT (projection, upstream) DO UPDATE SET position = excluded.position "
+            "WHERE t.position < excluded.position RETURNING position",
+            (projection, upstream, position),
+        )
+        return cur.fetchone() is not None
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[DictRow]:
+        with self.datastore.transaction(commit=False) as cur:
+            cur.execute(statement.replace("{schema}", f'"{self.schema}"'), params)
+            return list(cur.fetchall())
+
+
+class _Stale(Exception):
+    """Another writer tracked this position first."""
+
+
+class ProjectionEffects:
+    """Effects that are rows of read-model tables."""
+
+    def __init__(
+        self, store: ProjectionStore, name: str, handlers: Mapping[str, ProjectionHandler]
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.handlers = handlers
+
+    def position(self, upstream: str) -> int:
+        return self.store.position(self.name, upstream)
+
+    def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
+        for _ in range(MAX_ATTEMPTS):
+            done = self.position(upstream)
+            todo = [e for e in events if e.position > done]
+            if not todo:
+                return []
+            rejections: list[Rejection] = []
+            try:
+                with self.store.datastore.transaction(commit=True) as cur:
+                    for event in todo:
+                        handler = self.handlers.get(event.type)
+                        if handler is None:
+                            continue
+                        _bind(event)
+                        try:
+                            handler(cur, event)
+                        except KabinetError as exc:
+                            rejections.append(Rejection(event, exc.message))
+                    if not self.store.track(cur, self.name, upstream, todo[-1].position):
+                        raise _Stale
+            except _Stale:
+                continue
+            return rejections
+        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
+
+
+async def wait_for_position(
+    effects: Effects, upstream: str, position: int, timeout: float
+) -> bool:
+    """Wait (bounded) until `effects` has applied `upstream` up to `position`."""
+    deadline = time.monotonic() + timeout
+    delay = 0.002
+    while True:
+        if await asyncio.to_thread(effects.position, upstream) >= position:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(delay)  # poll: tracking rows live in PostgreSQL
+        delay = min(delay * 2, 0.05)

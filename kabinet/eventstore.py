@@ -1,0 +1,122 @@
+"""Event store factory: each service gets its own PostgreSQL schema (in-memory for unit tests)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import ProcessRecorder, Recording, Tracking
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from kabinet.settings import Settings
+
+RELAY_TRACKING = "__relay__"
+
+
+def schema_name(service: str, namespace: str) -> str:
+    """`payments` for the default namespace, `t1_payments` for namespace `t1`."""
+    return service if namespace == "kabinet" else f"{namespace}_{service}"
+
+
+def ensure_schema(database_url: str, schema: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+
+
+def persistence_env(settings: Settings, service: str) -> dict[str, str]:
+    """eventsourcing's settings for one service: PostgreSQL when a URL is set, else memory."""
+    if not settings.database_url:
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    info = conninfo_to_dict(settings.database_url)
+    schema = schema_name(service, settings.namespace)
+    ensure_schema(settings.database_url, schema)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(info.get("dbname") or "postgres"),
+        "POSTGRES_HOST": str(info.get("host") or "127.0.0.1"),
+        "POSTGRES_PORT": str(info.get("port") or "5432"),
+        "POSTGRES_USER": str(info.get("user") or "postgres"),
+        "POSTGRES_PASSWORD": str(info.get("password") or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size * 2),
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_PRE_PING": "y",
+    }
+
+
+class KabinetApplication(Application[UUID]):
+    """An eventsourcing application whose recorder also keeps tracking rows.
+
+    `save_tracked` stores the effects of consumed messages together with the
+    position they came from, in one transaction (exactly-once consumption).
+    """
+
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self._listeners: list[Callable[[], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, ProcessRecorder)
+        return recorder
+
+    def save_tracked(self, *aggregates: Any, tracking: Tracking) -> list[Recording[UUID]]:
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
+        processing_event.collect_events(*aggregates)
+        recordings = self._record(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def tracked_position(self, upstream: str) -> int:
+        return self.process_recorder.max_tracking_id(upstream) or 0
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (from the saving thread) after every save that stored events."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        super()._notify(recordings)
+        if recordings:
+            for listener in list(self._listeners):
+                listener()
+
+
+def position_of(app: KabinetApplication, aggregate_id: UUID, version: int) -> int:
+    """The notification id (position) of one stored event of an aggregate."""
+    datastore = getattr(app.factory, "datastore", None)
+    if datastore is not None:
+        table = f"{app.name.lower()}_events"
+        with datastore.transaction(commit=False) as cur:
+            cur.execute(
+                sql.SQL(
+                    "SELECT notification_id FROM {}.{} "
+                    "WHERE originator_id = %s AND originator_version = %s"
+                ).format(sql.Identifier(datastore.schema), sql.Identifier(table)),
+                (aggregate_id, version),
+            )
+            row = cur.fetchone()
+            if row is None:
+                raise LookupError(f"no event {aggregate_id} v{version}")
+            return int(row["notification_id"])
+    start = 1
+    while notifications := app.recorder.select_notifications(start, 1000):
+        for notification in notifications:
+            if notification.originator_id == aggregate_id and notification.originator_version == version:
+                return notification.id
+        start = notifications[-1].id + 1
+    raise LookupError(f"no event {aggregate_id} v{version}")

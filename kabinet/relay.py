@@ -1,0 +1,161 @@
+"""Outbox relay: tails a service's notification log and publishes its public events.
+
+The stored events are the outbox. Each notification is published to JetStream with
+`Nats-Msg-Id: <namespace>:<service>:<notification_id>` (server-side dedup) and
+`Kabinet-Position`. Progress is a tracking row in the service's own database, written
+only after JetStream acknowledged every message of a batch, so a crash re-publishes
+at most one batch and the dedup window absorbs it. One replica at a time is the
+leader (a PostgreSQL advisory lock); the others wait on standby. Saves in this
+process wake the relay at once; writes of other replicas are found by polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import structlog
+from eventsourcing.persistence import Notification, Tracking
+from nats.js import JetStreamContext
+
+from contracts.envelope import Envelope
+from contracts.subjects import partition_of, subject
+from kabinet import metrics
+from kabinet.context import CORRELATION_HEADER
+from kabinet.domain import stable_id
+from kabinet.eventstore import RELAY_TRACKING, KabinetApplication, schema_name
+from kabinet.settings import Settings
+from kabinet.streams import ensure_stream, producer_stream_config
+
+log = structlog.get_logger("kabinet.relay")
+
+POSITION_HEADER = "Kabinet-Position"
+MSG_ID_HEADER = "Nats-Msg-Id"
+ACK_TIMEOUT = 10.0
+
+# Maps one stored domain event (and its notification id) to its public event, or None.
+EventMapper = Callable[[Any, int], Envelope | None]
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        service: str,
+        app: KabinetApplication,
+        mapper: EventMapper,
+        js: JetStreamContext,
+        settings: Settings,
+    ) -> None:
+        self.service = service
+        self.app = app
+        self.mapper = mapper
+        self.js = js
+        self.settings = settings
+        self.position = 0
+        self.is_leader = False
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._published = metrics.RELAY_PUBLISHED.labels(service)
+
+    def wake(self) -> None:
+        """Thread-safe: new events were saved in this process."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.app.on_saved(self.wake)
+        await ensure_stream(self.js, producer_stream_config(self.service, self.settings))
+        while True:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("relay_failed", service=self.service)
+                self.is_leader = False
+                await asyncio.sleep(1.0)
+
+    async def _lead(self) -> None:
+        if not self.settings.database_url:
+            self.is_leader = True
+            await self._publish_forever()
+            return
+        lock_key = f"kabinet-relay:{schema_name(self.service, self.settings.namespace)}"
+        async with await psycopg.AsyncConnection.connect(
+            self.settings.database_url, autocommit=True
+        ) as conn:
+            while True:
+                row = await (
+                    await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (lock_key,))
+                ).fetchone()
+                if row and row[0]:
+                    break
+                await asyncio.sleep(1.0)  # poll: another replica leads
+            self.is_leader = True
+            log.info("relay_leading", service=self.service)
+            await self._publish_forever()
+
+    async def _publish_forever(self) -> None:
+        self.position = await asyncio.to_thread(self.app.tracked_position, RELAY_TRACKING)
+        while True:
+            self._wake.clear()
+            published = await self.publish_available()
+            if not published:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.settings.relay_idle_poll)
+
+    async def publish_available(self) -> int:
+        """Publish what the log holds after our position; returns how many were read."""
+        notifications = await asyncio.to_thread(
+            self.app.recorder.select_notifications,
+            self.position + 1,
+            self.settings.relay_batch,
+        )
+        if not notifications:
+            return 0
+        futures = [await self._publish(n) for n in notifications]
+        pending = [f for f in futures if f is not None]
+        if pending:
+            await asyncio.wait_for(asyncio.gather(*pending), ACK_TIMEOUT)
+        last = notifications[-1].id
+        await asyncio.to_thread(
+            self.app.process_recorder.insert_tracking, Tracking(RELAY_TRACKING, last)
+        )
+        self.position = last
+        self._published.inc(len(pending))
+        return len(notifications)
+
+    async def _publish(self, notification: Notification) -> asyncio.Future[Any] | None:
+        domain_event = self.app.mapper.to_domain_event(notification)
+        event = self.mapper(domain_event, notification.id)
+        if event is None:
+            return None
+        partition = partition_of(event.partition_key, self.settings.partitions)
+        headers = {
+            MSG_ID_HEADER: f"{self.settings.namespace}:{self.service}:{notification.id}",
+            POSITION_HEADER: str(notification.id),
+            CORRELATION_HEADER: event.correlation_id,
+        }
+        return await self.js.publish_async(
+            subject(self.service, partition, event.type, self.settings.namespace),
+            event.model_dump_json().encode(),
+            headers=headers,
+            wait_stall=ACK_TIMEOUT,
+        )
+
+
+def envelope_fields(domain_event: Any, position: int, producer: str) -> dict[str, Any]:
+    """The envelope part of a public event, derived from a stored domain event."""
+    return {
+        "event_id": stable_id(
+            producer, str(domain_event.originator_id), str(domain_event.originator_version)
+        ),
+        "occurred_at": domain_event.timestamp,
+        "position": position,
+        "correlation_id": getattr(domain_event, "correlation_id", ""),
+        "causation_id": getattr(domain_event, "causation_id", ""),
+    }

@@ -1,0 +1,80 @@
+"""Settings of every kabinet process, read from `KABINET_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES: tuple[str, ...] = ("auth", "account", "catalog", "payments", "detailing", "corporate")
+
+DEFAULT_PORTS: dict[str, int] = {
+    "gateway": 8000,
+    "auth": 8101,
+    "account": 8102,
+    "catalog": 8103,
+    "payments": 8104,
+    "detailing": 8105,
+    "corporate": 8106,
+}
+
+
+class Settings(BaseSettings):
+    """One object for every knob; each field is the variable `KABINET_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="KABINET_", extra="ignore")
+
+    profile: Literal["dev", "prod"] = "dev"
+    namespace: str = Field(
+        default="kabinet",
+        pattern=r"^[a-z][a-z0-9_]{0,30}$",
+        description="Root of NATS subjects, prefix of stream names and database schemas.",
+    )
+    database_url: str | None = None
+    nats_url: str | None = None
+    var_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    gateway_port: int = DEFAULT_PORTS["gateway"]
+    auth_port: int = DEFAULT_PORTS["auth"]
+    account_port: int = DEFAULT_PORTS["account"]
+    catalog_port: int = DEFAULT_PORTS["catalog"]
+    payments_port: int = DEFAULT_PORTS["payments"]
+    detailing_port: int = DEFAULT_PORTS["detailing"]
+    corporate_port: int = DEFAULT_PORTS["corporate"]
+    nats_port: int = 4322
+    partitions: int = Field(default=16, ge=1, le=1024)
+    replica: int = Field(default=0, ge=0)
+    replicas: int = Field(default=1, ge=1)
+    ops_token: str | None = None
+    log_level: str = "INFO"
+    log_json: bool | None = None
+    consumer_batch: int = Field(default=500, ge=1, le=10_000)
+    consumer_ack_wait: float = Field(default=30.0, gt=0)
+    relay_batch: int = Field(default=1_000, ge=1, le=10_000)
+    relay_in_flight: int = Field(default=1_000, ge=1, le=10_000)
+    relay_idle_poll: float = Field(default=0.05, gt=0, description="Seconds between log polls when idle.")
+    consistency_wait: float = Field(default=5.0, ge=0, description="Longest wait for a consistency token.")
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    service_timeout: float = Field(default=2.0, gt=0, description="Gateway's per-call timeout.")
+    db_pool_size: int = Field(default=5, ge=1)
+    stream_max_age_days: int = Field(default=0, ge=0, description="0 keeps events forever.")
+    fault: str | None = Field(default=None, description="Test-only fault hook, e.g. exit_after_commit:3.")
+
+    def port_of(self, name: str) -> int:
+        port: int = getattr(self, f"{name}_port")
+        return port
+
+    def url_of(self, name: str) -> str:
+        return f"http://{self.host}:{self.port_of(name)}"
+
+    def owns_partition(self, partition: int) -> bool:
+        """Replica i of R handles partitions p ≡ i (mod R)."""
+        return partition % self.replicas == self.replica % self.replicas
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

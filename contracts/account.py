@@ -7,10 +7,9 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime, Field, NonNegativeInt
 
 from contracts.envelope import Envelope
-from contracts.fields import Actor, Channel, Msisdn, PhoneNumber, Region
+from contracts.fields import Actor, Channel, FeePeriod, Msisdn, PhoneNumber, Region
 
 SuspensionReason = Literal["lost", "debt", "staff"]
-FeePeriod = Literal["day", "month"]
 
 
 class AccountEvent(Envelope):

@@ -7,9 +7,8 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime, NonNegativeInt
 
 from contracts.envelope import Envelope
-from contracts.fields import Region
+from contracts.fields import FeePeriod, Region
 
-FeePeriod = Literal["day", "month"]
 PriceComponent = Literal[
     "recurring_fee",
     "connect_fee",

@@ -12,9 +12,10 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, NonNegativeInt, PositiveInt
 
 from contracts.envelope import Envelope
-from contracts.fields import Bucket, Channel, ChargeKind, Direction, Msisdn, PhoneNumber, UsageKind
+from contracts.fields import Channel, ChargeKind, Direction, Msisdn, PhoneNumber, Region, UsageKind
 
 ReportKind = Literal["short", "full"]
+Bucket = Literal["minutes", "sms", "mms", "data_mb"]
 
 
 class DetailingEvent(Envelope):
@@ -78,7 +79,7 @@ class DetailingOrdered(DetailingEvent):
     period_to: AwareDatetime
     delivery: Literal["web", "email"]
     fee_kopecks: NonNegativeInt
-    region: str
+    region: Region
     channel: Channel = "web"
 
 

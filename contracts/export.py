@@ -71,7 +71,9 @@ def asyncapi(namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
     """An AsyncAPI 3.0 document: one channel per producer stream, one message per event."""
     schemas = json_schemas()
     channels = {
-        producer: _channel(producer, [k for k in schemas if k.startswith(f"{producer}/")], namespace)
+        producer: _channel(
+            producer, [k for k in schemas if k.startswith(f"{producer}/")], namespace
+        )
         for producer in PRODUCERS
     }
     return {

@@ -13,13 +13,12 @@ PhoneNumber = Annotated[
     str,
     Field(pattern=r"^\d{2,15}$", description="Any dialable number as digits: E.164 or short."),
 ]
-CardLast4 = Annotated[str, Field(pattern=r"^\d{4}$", description="Masked card: last 4 digits.")]
 
 Actor = Literal["subscriber", "corporate_admin", "staff", "system"]
 Channel = Literal["web", "mobile", "ops", "system"]
 UsageKind = Literal["call", "sms", "mms", "data"]
 Direction = Literal["outgoing", "incoming"]
-Bucket = Literal["minutes", "sms", "mms", "data_mb"]
+FeePeriod = Literal["day", "month"]
 Region = Annotated[str, Field(min_length=1, description="Region code, e.g. 'spb', 'msk'.")]
 ChargeKind = Literal[
     "usage",

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime, Field, NonNegativeInt
 
 from contracts.envelope import Envelope
-from contracts.fields import Direction, Msisdn, PhoneNumber, UsageKind
+from contracts.fields import Direction, Msisdn, PhoneNumber, Region, UsageKind
 
 
 class NetworkEvent(Envelope):
@@ -30,4 +30,4 @@ class UsageRecorded(NetworkEvent):
         default=None, description="Messages for sms/mms, kilobytes for data."
     )
     roaming_zone: str = Field(default="home", description="'home', or the visited zone.")
-    region: str | None = None
+    region: Region | None = None

@@ -5,13 +5,15 @@ Only payments changes a balance; `balance_kopecks` is the balance after the even
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, NonNegativeInt, PositiveInt
 
 from contracts.envelope import Envelope
-from contracts.fields import CardLast4, ChargeKind, Msisdn
+from contracts.fields import ChargeKind, Msisdn
+
+CardLast4 = Annotated[str, Field(pattern=r"^\d{4}$", description="Masked card: last 4 digits.")]
 
 
 class PaymentsEvent(Envelope):

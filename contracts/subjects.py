@@ -36,7 +36,9 @@ def partition_of(key: str, partitions: int) -> int:
     return zlib.crc32(key.encode()) % partitions
 
 
-def subject(producer: str, partition: int, event_type: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+def subject(
+    producer: str, partition: int, event_type: str, namespace: str = DEFAULT_NAMESPACE
+) -> str:
     return f"{namespace}.{producer}.{partition}.{event_type}"
 
 

@@ -11,11 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from gateway.services import Services, ServiceUnavailable, relay, unavailable
 from kabinet import consistency
 from kabinet.domain import KabinetError
 from kabinet.http import EdgeMiddleware, install_problem_handlers
 from kabinet.msisdn import MsisdnError, normalize_msisdn
-from gateway.services import ServiceUnavailable, Services, relay, unavailable
 from kabinet.runtime import operational_router
 from kabinet.settings import Settings
 
@@ -81,7 +81,12 @@ def subscriber_routes() -> APIRouter:
         body = await _json_body(request)
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         response = await services_of(request).call(
-            "payments", "POST", f"/balances/{msisdn}/topups", json=body, token=token, headers=headers
+            "payments",
+            "POST",
+            f"/balances/{msisdn}/topups",
+            json=body,
+            token=token,
+            headers=headers,
         )
         return relay(response)
 
@@ -159,4 +164,3 @@ def create_gateway(settings: Settings) -> FastAPI:
         return unavailable(exc)
 
     return app
-

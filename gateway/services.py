@@ -83,5 +83,9 @@ def relay(response: httpx.Response) -> JSONResponse:
 
 
 def unavailable(exc: ServiceUnavailable) -> JSONResponse:
-    return problem(503, "Service unavailable", f"{exc.service} is unavailable ({exc.reason})",
-                   service=exc.service)
+    return problem(
+        503,
+        "Service unavailable",
+        f"{exc.service} is unavailable ({exc.reason})",
+        service=exc.service,
+    )

@@ -15,8 +15,12 @@ import uvicorn
 from kabinet.logging import configure_logging
 from kabinet.settings import SERVICES, Settings
 
-app = typer.Typer(help="kabinet: a mobile operator's subscriber self-service suite.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks that print ratios against raw baselines.", no_args_is_help=True)
+app = typer.Typer(
+    help="kabinet: a mobile operator's subscriber self-service suite.", no_args_is_help=True
+)
+bench_app = typer.Typer(
+    help="Benchmarks that print ratios against raw baselines.", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 
@@ -26,7 +30,9 @@ def build_app(name: str, settings: Settings):  # type: ignore[no-untyped-def]
 
         return create_gateway(settings)
     if name not in SERVICES:
-        raise typer.BadParameter(f"unknown service {name!r}; one of: gateway, {', '.join(SERVICES)}")
+        raise typer.BadParameter(
+            f"unknown service {name!r}; one of: gateway, {', '.join(SERVICES)}"
+        )
     from kabinet.runtime import create_service_app
 
     module = importlib.import_module(f"services.{name}.main")
@@ -37,7 +43,9 @@ def build_app(name: str, settings: Settings):  # type: ignore[no-untyped-def]
 def serve(
     name: Annotated[str, typer.Argument(help="gateway or a service name")],
     port: Annotated[int | None, typer.Option(help="overrides KABINET_<NAME>_PORT")] = None,
-    replica: Annotated[int | None, typer.Option(help="this replica's index (KABINET_REPLICA)")] = None,
+    replica: Annotated[
+        int | None, typer.Option(help="this replica's index (KABINET_REPLICA)")
+    ] = None,
     replicas: Annotated[int | None, typer.Option(help="replica count (KABINET_REPLICAS)")] = None,
 ) -> None:
     """Run one service (or the gateway) as this process."""

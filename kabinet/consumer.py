@@ -169,7 +169,7 @@ class PartitionConsumer:
             self._dead.inc()
 
     def _fault_after_commit(self) -> None:
-        """Test hook: die like kill -9 between commit and ack (KABINET_FAULT=exit_after_commit:N)."""
+        """Test hook: die like kill -9 between commit and ack (`exit_after_commit:N`)."""
         fault = self.settings.fault or ""
         if fault.startswith("exit_after_commit:") and self.batches >= int(fault.split(":")[1]):
             log.warning("fault_exit_after_commit", durable=self.durable, batches=self.batches)

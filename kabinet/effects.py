@@ -108,7 +108,9 @@ class ApplicationEffects:
                 except KabinetError as exc:
                     rejections.append(Rejection(event, exc.message))
             try:
-                self.app.save_tracked(*uow.aggregates, tracking=Tracking(upstream, todo[-1].position))
+                self.app.save_tracked(
+                    *uow.aggregates, tracking=Tracking(upstream, todo[-1].position)
+                )
             except IntegrityError:
                 # A command changed one of these aggregates meanwhile (or another
                 # replica applied the batch): reload and try again.
@@ -207,9 +209,7 @@ class ProjectionEffects:
         raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
 
 
-async def wait_for_position(
-    effects: Effects, upstream: str, position: int, timeout: float
-) -> bool:
+async def wait_for_position(effects: Effects, upstream: str, position: int, timeout: float) -> bool:
     """Wait (bounded) until `effects` has applied `upstream` up to `position`."""
     deadline = time.monotonic() + timeout
     delay = 0.002

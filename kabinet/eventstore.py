@@ -116,7 +116,10 @@ def position_of(app: KabinetApplication, aggregate_id: UUID, version: int) -> in
     start = 1
     while notifications := app.recorder.select_notifications(start, 1000):
         for notification in notifications:
-            if notification.originator_id == aggregate_id and notification.originator_version == version:
+            if (
+                notification.originator_id == aggregate_id
+                and notification.originator_version == version
+            ):
                 return notification.id
         start = notifications[-1].id + 1
     raise LookupError(f"no event {aggregate_id} v{version}")

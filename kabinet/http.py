@@ -41,13 +41,15 @@ async def _on_kabinet_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": _field(e["loc"]), "message": e["msg"]}
-        for e in exc.errors()
-    ]
+    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
     fields = ", ".join(e["field"] for e in errors)
-    return problem(422, "Invalid request", f"invalid fields: {fields}", errors=errors,
-                   field=errors[0]["field"] if errors else None)
+    return problem(
+        422,
+        "Invalid request",
+        f"invalid fields: {fields}",
+        errors=errors,
+        field=errors[0]["field"] if errors else None,
+    )
 
 
 async def _on_http_error(_: Request, exc: Exception) -> JSONResponse:
@@ -126,7 +128,9 @@ class EdgeMiddleware:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
-            413, "Request body too large", f"the body exceeds {self.max_body_bytes} bytes",
+            413,
+            "Request body too large",
+            f"the body exceeds {self.max_body_bytes} bytes",
             field="body",
         )
         await response(scope, receive, send)

@@ -28,9 +28,13 @@ def request_fingerprint(body: Any) -> str:
 
 def check_key(key: str | None) -> str:
     if not key or not key.strip():
-        raise KabinetError("Idempotency-Key header is required for this request", field="Idempotency-Key")
+        raise KabinetError(
+            "Idempotency-Key header is required for this request", field="Idempotency-Key"
+        )
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise KabinetError("Idempotency-Key must be printable, at most 255 characters", field="Idempotency-Key")
+        raise KabinetError(
+            "Idempotency-Key must be printable, at most 255 characters", field="Idempotency-Key"
+        )
     return key
 
 

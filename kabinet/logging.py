@@ -7,7 +7,9 @@ import sys
 
 import structlog
 
-_SECRET_KEYS = frozenset({"code", "otp", "password", "token", "access_token", "refresh_token", "pan"})
+_SECRET_KEYS = frozenset(
+    {"code", "otp", "password", "token", "access_token", "refresh_token", "pan"}
+)
 
 
 def _redact(_: object, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:

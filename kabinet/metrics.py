@@ -18,7 +18,9 @@ CONSUMER_DUPLICATES = Counter(
     ["service", "upstream"],
 )
 DEAD_LETTERS = Counter(
-    "kabinet_dead_letters_total", "Messages sent to the dead-letter subject", ["service", "upstream"]
+    "kabinet_dead_letters_total",
+    "Messages sent to the dead-letter subject",
+    ["service", "upstream"],
 )
 HTTP_LATENCY = Histogram(
     "kabinet_http_request_seconds",

@@ -24,4 +24,3 @@ def normalize_msisdn(raw: str) -> str:
     if not (text.isdigit() and len(text) == 11 and text.startswith("79")):
         raise MsisdnError("number must be a mobile number like +7 900 123-45-67")
     return text
-

@@ -72,7 +72,9 @@ class ServiceRuntime:
             return
         self.broker = nats_broker(self.settings)
         await self.broker.connect()
-        self.js = self.broker.connection.jetstream(publish_async_max_pending=self.settings.relay_in_flight)
+        self.js = self.broker.connection.jetstream(
+            publish_async_max_pending=self.settings.relay_in_flight
+        )
         if self.parts.app is not None and self.parts.mapper is not None:
             self.relay = OutboxRelay(
                 self.parts.name, self.parts.app, self.parts.mapper, self.js, self.settings

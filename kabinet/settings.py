@@ -55,13 +55,19 @@ class Settings(BaseSettings):
     consumer_ack_wait: float = Field(default=30.0, gt=0)
     relay_batch: int = Field(default=1_000, ge=1, le=10_000)
     relay_in_flight: int = Field(default=1_000, ge=1, le=10_000)
-    relay_idle_poll: float = Field(default=0.05, gt=0, description="Seconds between log polls when idle.")
-    consistency_wait: float = Field(default=5.0, ge=0, description="Longest wait for a consistency token.")
+    relay_idle_poll: float = Field(
+        default=0.05, gt=0, description="Seconds between log polls when idle."
+    )
+    consistency_wait: float = Field(
+        default=5.0, ge=0, description="Longest wait for a consistency token."
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     service_timeout: float = Field(default=2.0, gt=0, description="Gateway's per-call timeout.")
     db_pool_size: int = Field(default=5, ge=1)
     stream_max_age_days: int = Field(default=0, ge=0, description="0 keeps events forever.")
-    fault: str | None = Field(default=None, description="Test-only fault hook, e.g. exit_after_commit:3.")
+    fault: str | None = Field(
+        default=None, description="Test-only fault hook, e.g. exit_after_commit:3."
+    )
 
     def port_of(self, name: str) -> int:
         port: int = getattr(self, f"{name}_port")

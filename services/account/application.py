@@ -21,7 +21,9 @@ class AccountApplication(KabinetApplication):
         try:
             recordings = self.save(subscriber)
         except IntegrityError:
-            raise AlreadyActivated(f"number {msisdn} is already activated", field="msisdn") from None
+            raise AlreadyActivated(
+                f"number {msisdn} is already activated", field="msisdn"
+            ) from None
         return recordings[-1].notification.id
 
     def subscriber(self, msisdn: str) -> Subscriber:

@@ -25,7 +25,13 @@ class Subscriber(KabinetAggregate):
         actor: str
 
     def __init__(
-        self, msisdn: str, owner_name: str, region: str, tariff_id: str, email: str | None, actor: str
+        self,
+        msisdn: str,
+        owner_name: str,
+        region: str,
+        tariff_id: str,
+        email: str | None,
+        actor: str,
     ) -> None:
         self.msisdn = msisdn
         self.owner_name = owner_name

@@ -44,9 +44,7 @@ class Balance(KabinetAggregate):
 
     def top_up(self, payment_id: str, amount_kopecks: int) -> None:
         if not TOPUP_MIN_KOPECKS <= amount_kopecks <= TOPUP_MAX_KOPECKS:
-            raise PaymentsError(
-                "a top-up must be between 10.00 and 15000.00 RUB", field="amount"
-            )
+            raise PaymentsError("a top-up must be between 10.00 and 15000.00 RUB", field="amount")
         self.trigger_event(
             self.PaymentPosted,
             msisdn=self.msisdn,

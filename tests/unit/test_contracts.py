@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from contracts import auth, catalog, corporate, export
-from contracts.payments import PaymentPosted
 from contracts.envelope import Envelope
+from contracts.payments import PaymentPosted
 from contracts.registry import EVENTS, ContractError, parse_event
 from contracts.subjects import PRODUCERS
 

@@ -9,7 +9,7 @@ and do not block their partition. Replica i of R takes partitions p ≡ i (mod R
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,6 +30,7 @@ from contracts.subjects import (
 )
 from kabinet import metrics
 from kabinet.effects import Effects, Rejection
+from kabinet.faults import crash_point
 from kabinet.settings import Settings
 from kabinet.streams import dead_letter_stream_config, ensure_stream, producer_stream_config
 
@@ -37,6 +38,10 @@ log = structlog.get_logger("kabinet.consumer")
 
 FETCH_TIMEOUT = 5.0
 REASON_HEADER = "Kabinet-Dead-Letter-Reason"
+
+
+class DeliveryGap(Exception):
+    """Deliveries of this consumer did not all reach this process."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class PartitionConsumer:
         self.durable = f"{service}-{self.producer}-{partition}"
         self.position = 0
         self.batches = 0
+        self.next_delivery = 1
         self.stopping = False
         self.handling = False
         self._applied = metrics.CONSUMER_APPLIED.labels(service, self.producer)
@@ -74,44 +80,69 @@ class PartitionConsumer:
         self._dead = metrics.DEAD_LETTERS.labels(service, self.producer)
 
     async def prepare(self) -> JetStreamContext.PullSubscription:
+        """(Re)create the durable consumer so delivery resumes in stream order.
+
+        Messages a dead process fetched but never acked would otherwise come back
+        only after `ack_wait`, behind newer ones; applied out of order, an older
+        event would then look like a duplicate. So a (re)starting consumer always
+        restarts delivery just after its ack floor: what follows arrives again,
+        in order, and whatever was already applied is dropped by its position.
+        """
         await ensure_stream(self.js, producer_stream_config(self.producer, self.settings))
+        start = 0
+        try:
+            info = await self.js.consumer_info(self.stream, self.durable)
+            start = info.ack_floor.stream_seq if info.ack_floor else 0
+            await self.js.delete_consumer(self.stream, self.durable)
+        except nats.js.errors.NotFoundError:
+            pass
         config = ConsumerConfig(
             durable_name=self.durable,
             filter_subject=partition_filter(self.producer, self.partition, self.settings.namespace),
             ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start else DeliverPolicy.ALL,
+            opt_start_seq=start + 1 if start else None,
             ack_wait=self.settings.consumer_ack_wait,
             max_ack_pending=self.settings.consumer_batch * 4,
             max_deliver=-1,
         )
-        try:
-            await self.js.add_consumer(self.stream, config)
-        except nats.js.errors.BadRequestError as exc:
-            log.warning("consumer_config_kept", durable=self.durable, error=str(exc))
+        await self.js.add_consumer(self.stream, config)
         self.position = await asyncio.to_thread(self.effects.position, self.upstream)
+        self.next_delivery = 1
         return await self.js.pull_subscribe_bind(self.durable, self.stream)
 
     async def run(self) -> None:
+        """Fetch and handle until stopped; any broken delivery ends the run (and re-prepares)."""
         sub = await self.prepare()
-        while not self.stopping:
-            try:
-                msgs = await sub.fetch(self.settings.consumer_batch, timeout=FETCH_TIMEOUT)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            except (nats.errors.ConnectionClosedError, nats.js.errors.ServiceUnavailableError):
-                await asyncio.sleep(0.5)  # poll: wait for the reconnect
-                continue
-            except nats.errors.Error as exc:
-                log.warning("fetch_failed", durable=self.durable, error=str(exc))
-                await asyncio.sleep(0.5)  # poll: wait for the server
-                continue
-            self.handling = True
-            try:
-                await self.handle(msgs)
-            finally:
-                self.handling = False
+        try:
+            while not self.stopping:
+                try:
+                    msgs = await sub.fetch(self.settings.consumer_batch, timeout=FETCH_TIMEOUT)
+                except (TimeoutError, nats.errors.TimeoutError):
+                    continue
+                self.handling = True
+                try:
+                    await self.handle(msgs)
+                finally:
+                    self.handling = False
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    def check_deliveries(self, msgs: Sequence[Msg]) -> None:
+        """Every delivery since `prepare` must reach us: a gap means messages went astray
+        (a lost connection, a fetch that gave up), and applying what follows them would
+        put newer events before older ones."""
+        for msg in msgs:
+            delivered = msg.metadata.sequence.consumer
+            if delivered != self.next_delivery:
+                raise DeliveryGap(
+                    f"{self.durable}: delivery {delivered}, {self.next_delivery} expected"
+                )
+            self.next_delivery += 1
 
     async def handle(self, msgs: Sequence[Msg]) -> None:
+        self.check_deliveries(msgs)
         events: list[Envelope] = []
         for msg in msgs:
             try:
@@ -131,7 +162,7 @@ class PartitionConsumer:
             self._applied.inc(len(events))
             await self.reject(rejections)
         self.batches += 1
-        self._fault_after_commit()
+        crash_point(self.settings.fault, "exit_after_commit", self.batches)
         await asyncio.gather(*(msg.ack() for msg in msgs))
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
@@ -168,13 +199,6 @@ class PartitionConsumer:
             )
             self._dead.inc()
 
-    def _fault_after_commit(self) -> None:
-        """Test hook: die like kill -9 between commit and ack (`exit_after_commit:N`)."""
-        fault = self.settings.fault or ""
-        if fault.startswith("exit_after_commit:") and self.batches >= int(fault.split(":")[1]):
-            log.warning("fault_exit_after_commit", durable=self.durable, batches=self.batches)
-            os._exit(137)
-
 
 class ConsumerGroup:
     """Every partition consumer of one process, started and stopped together."""
@@ -203,6 +227,9 @@ class ConsumerGroup:
                 await consumer.run()
             except asyncio.CancelledError:
                 raise
+            except (DeliveryGap, nats.errors.Error) as exc:
+                log.warning("consumer_restarting", durable=consumer.durable, reason=str(exc))
+                await asyncio.sleep(0.2)  # poll: give a reconnect a moment
             except Exception:
                 log.exception("consumer_failed", durable=consumer.durable)
                 await asyncio.sleep(1.0)  # poll: back off before restarting

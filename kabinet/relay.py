@@ -27,6 +27,7 @@ from kabinet import metrics
 from kabinet.context import CORRELATION_HEADER
 from kabinet.domain import stable_id
 from kabinet.eventstore import RELAY_TRACKING, KabinetApplication, schema_name
+from kabinet.faults import crash_point
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
 
@@ -56,6 +57,7 @@ class OutboxRelay:
         self.settings = settings
         self.position = 0
         self.is_leader = False
+        self.batches = 0
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._published = metrics.RELAY_PUBLISHED.labels(service)
@@ -121,6 +123,8 @@ class OutboxRelay:
         pending = [f for f in futures if f is not None]
         if pending:
             await asyncio.wait_for(asyncio.gather(*pending), ACK_TIMEOUT)
+        self.batches += 1
+        crash_point(self.settings.fault, "exit_after_publish", self.batches)
         last = notifications[-1].id
         await asyncio.to_thread(
             self.app.process_recorder.insert_tracking, Tracking(RELAY_TRACKING, last)

@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 import os
 import secrets
+import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,31 @@ async def in_process(settings: Settings, *names: str) -> AsyncIterator[Stack]:
     finally:
         for process in reversed(list(stack.running.values())):
             await process.stop()
+
+
+def env_of(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that gives a child process exactly these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABINET_")}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            env[f"KABINET_{name.upper()}"] = (
+                str(value).lower() if isinstance(value, bool) else str(value)
+            )
+    env.update(extra)
+    return env
+
+
+def spawn(name: str, settings: Settings, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
+    """`kabinet serve <name>` as a child process with these settings."""
+    from kabinet.stack import serve_command
+
+    return subprocess.Popen([*serve_command(name), *args], env=env_of(settings, **extra_env))
+
+
+async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
+    """Poll a condition that has no event to wait on (another process's progress)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)  # poll: progress of another process

@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS {schema}.last_topup (
     amount_kopecks bigint NOT NULL,
     paid_at timestamptz NOT NULL,
     topups bigint NOT NULL,
+    total_kopecks bigint NOT NULL,
     last_sequence bigint NOT NULL,
     out_of_order bigint NOT NULL DEFAULT 0
 )
@@ -36,17 +37,25 @@ class LastTopUp:
     def on_payment_posted(self, cur: Cursor[DictRow], event: PaymentPosted) -> None:
         cur.execute(
             f'INSERT INTO "{self.store.schema}".last_topup AS t '
-            "VALUES (%s, %s, %s, 1, %s, 0) "
+            "VALUES (%s, %s, %s, 1, %s, %s, 0) "
             "ON CONFLICT (msisdn) DO UPDATE SET "
             "amount_kopecks = excluded.amount_kopecks, paid_at = excluded.paid_at, "
-            "topups = t.topups + 1, last_sequence = excluded.last_sequence, "
+            "topups = t.topups + 1, total_kopecks = t.total_kopecks + excluded.total_kopecks, "
+            "last_sequence = excluded.last_sequence, "
             "out_of_order = t.out_of_order + (excluded.last_sequence <= t.last_sequence)::int",
-            (event.msisdn, event.amount_kopecks, event.occurred_at, event.sequence),
+            (
+                event.msisdn,
+                event.amount_kopecks,
+                event.occurred_at,
+                event.amount_kopecks,
+                event.sequence,
+            ),
         )
 
     def get(self, msisdn: str) -> dict[str, Any] | None:
         rows = self.store.query(
-            "SELECT amount_kopecks, paid_at, topups, out_of_order FROM {schema}.last_topup "
+            "SELECT amount_kopecks, paid_at, topups, total_kopecks, out_of_order "
+            "FROM {schema}.last_topup "
             "WHERE msisdn = %s",
             (msisdn,),
         )

@@ -1,0 +1,1 @@
+"""Benchmarks (`kabinet bench …`): ratios against raw baselines measured in the same run."""

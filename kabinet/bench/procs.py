@@ -1,0 +1,122 @@
+"""Services as separate processes (`kabinet serve <name>`), their memory and CPU."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+
+from kabinet.settings import Settings
+from kabinet.stack import serve_command, wait_ready
+from kabinet.testing import env_of
+
+# Processes outside ours whose CPU the latency run also spends.
+SERVER_NAMES: dict[str, tuple[str, ...]] = {
+    "nats-server": ("nats-server",),
+    "postgres": ("postgres", "postmaster"),
+}
+
+
+@dataclass
+class Children:
+    settings: Settings
+    log_dir: Path
+    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, *names: str) -> None:
+        for name in names:
+            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it)
+            self.running[name] = subprocess.Popen(
+                serve_command(name),
+                env=env_of(self.settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches the bench, which stops them in order
+            )
+            log.close()
+        for name, process in self.running.items():
+            url = self.settings.url_of(name)
+            if name == "gateway":  # its /readyz asks every service, and we run only some
+                wait_healthy(url, process)
+            else:
+                wait_ready(url, process)
+
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def peak_rss_mb(self) -> dict[str, float]:
+        return {name: peak_rss_mb(p.pid) for name, p in self.running.items()}
+
+    def stop(self) -> None:
+        for process in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.running.values():
+            try:
+                process.wait(25)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.running.clear()
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)  # poll: the process is starting
+    raise TimeoutError(f"{url} not healthy after {timeout:.0f}s")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM), else its current RSS."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float(psutil.Process(pid).memory_info().rss) / (1024 * 1024)
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    with contextlib.suppress(psutil.Error):
+        times = process.cpu_times()
+        return float(times.user + times.system)
+    return 0.0
+
+
+class CpuMeter:
+    """CPU seconds spent by our children, this process and the servers over a window."""
+
+    def __init__(self, children: dict[str, int], own_pid: int) -> None:
+        self.pids = {**children, "bench (load generator)": own_pid}
+        self._start: dict[str, float] = {}
+        self._started = 0.0
+
+    def _sample(self) -> dict[str, float]:
+        sample = {name: _cpu_seconds(psutil.Process(pid)) for name, pid in self.pids.items()}
+        for label, names in SERVER_NAMES.items():
+            sample[label] = sum(
+                _cpu_seconds(p) for p in psutil.process_iter(["name"]) if p.info["name"] in names
+            )
+        return sample
+
+    def start(self) -> None:
+        self._start = self._sample()
+        self._started = time.perf_counter()
+
+    def stop(self) -> dict[str, float]:
+        """Share of one core each one used since `start` (1.0 = one core busy)."""
+        elapsed = time.perf_counter() - self._started
+        end = self._sample()
+        return {name: (end[name] - self._start.get(name, 0.0)) / elapsed for name in end}

@@ -1,0 +1,78 @@
+"""Shared steps of the integration tests: producing events and reading streams back."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from contracts.subjects import partition_of, stream_name, upstream_name
+from kabinet import consistency
+from kabinet.effects import ProjectionStore
+from kabinet.eventstore import persistence_env, schema_name
+from kabinet.settings import Settings
+from services.payments.application import PaymentsApplication
+from services.payments.domain import Balance
+
+
+def numbers(count: int) -> list[str]:
+    base = uuid.uuid4().int % 10**8
+    return [f"79{(base + i) % 10**9:09d}" for i in range(count)]
+
+
+def payments_app(settings: Settings) -> PaymentsApplication:
+    return PaymentsApplication(env=persistence_env(settings, "payments"))
+
+
+def open_balances(app: PaymentsApplication, msisdns: list[str]) -> None:
+    app.save(*[Balance.open(m) for m in msisdns])
+
+
+def top_up_round_robin(
+    app: PaymentsApplication, msisdns: list[str], rounds: int, settings: Settings, tag: str = "a"
+) -> dict[str, int]:
+    """`rounds` top-ups per number, interleaved; returns the last position per upstream."""
+    last: dict[str, int] = defaultdict(int)
+    for r in range(rounds):
+        for m in msisdns:
+            result = app.top_up(m, 100_00 + r, f"{tag}-round-{r}")
+            position = consistency.decode(result["consistency_token"])["payments"]
+            upstream = upstream_name("payments", partition_of(m, settings.partitions))
+            last[upstream] = max(last[upstream], position)
+    return dict(last)
+
+
+class AccountProjections(ProjectionStore):
+    """The account service's read models, read directly by a test."""
+
+    def __init__(self, settings: Settings) -> None:
+        from services.account.application import AccountApplication
+
+        self.app = AccountApplication(env=persistence_env(settings, "account"))
+        datastore = self.app.factory.datastore  # type: ignore[attr-defined]
+        super().__init__(datastore, schema_name("account", settings.namespace))
+
+
+@asynccontextmanager
+async def jetstream(settings: Settings) -> AsyncIterator[tuple[Client, JetStreamContext]]:
+    nc = await nats.connect(settings.nats_url)
+    try:
+        yield nc, nc.jetstream()
+    finally:
+        await nc.close()
+
+
+async def stream_positions(js: JetStreamContext, producer: str, settings: Settings) -> list[int]:
+    """The Kabinet-Position of every message in a producer's stream, in stream order."""
+    stream = stream_name(producer, settings.namespace)
+    info = await js.stream_info(stream)
+    positions = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq)
+        positions.append(int((msg.headers or {})["Kabinet-Position"]))
+    return positions

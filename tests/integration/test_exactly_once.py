@@ -1,0 +1,120 @@
+"""Exactly once, end to end: crashes of the relay and of a consumer, a NATS restart."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kabinet.eventstore import RELAY_TRACKING, persistence_env
+from kabinet.servers import EmbeddedNats
+from kabinet.settings import Settings
+from kabinet.testing import in_process, spawn, wait_until
+from services.account.application import AccountApplication
+from services.account.domain import Subscriber
+from tests.integration.helpers import (
+    AccountProjections,
+    jetstream,
+    numbers,
+    open_balances,
+    stream_positions,
+    top_up_round_robin,
+)
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_relay_killed_mid_publish_leaves_each_event_in_the_stream_exactly_once(
+    settings: Settings,
+) -> None:
+    app = AccountApplication(env=persistence_env(settings, "account"))
+    people = [Subscriber.activate(m, "Пётр Ильич Белов", "moscow", "smart") for m in numbers(2000)]
+    for start in range(0, len(people), 500):
+        app.save(*people[start : start + 500])
+    last = app.recorder.max_notification_id()
+
+    crashing = spawn(
+        "account", settings, KABINET_RELAY_BATCH="200", KABINET_FAULT="exit_after_publish:3"
+    )
+    assert await asyncio.to_thread(crashing.wait, 120) == 137
+    async with jetstream(settings) as (_, js):
+        published_before_restart = len(await stream_positions(js, "account", settings))
+        assert published_before_restart == 600  # three batches out, two tracked
+        assert app.tracked_position(RELAY_TRACKING) == 400
+
+        restarted = spawn("account", settings, KABINET_RELAY_BATCH="200")
+        try:
+
+            async def relayed_all() -> bool:
+                return await asyncio.to_thread(app.tracked_position, RELAY_TRACKING) == last
+
+            await wait_until(relayed_all)
+        finally:
+            restarted.terminate()
+            await asyncio.to_thread(restarted.wait, 30)
+        positions = await stream_positions(js, "account", settings)
+    assert len(positions) == 2000
+    assert sorted(positions) == list(range(1, 2001))
+
+
+async def test_a_consumer_killed_between_commit_and_ack_applies_every_effect_once(
+    settings: Settings,
+) -> None:
+    msisdns = numbers(20)
+    async with in_process(settings, "payments") as stack:
+        app = stack.app_of("payments")
+        open_balances(app, msisdns)
+        last = top_up_round_robin(app, msisdns, rounds=10, settings=settings)
+
+        crashing = spawn(
+            "account", settings, KABINET_CONSUMER_BATCH="7", KABINET_FAULT="exit_after_commit:2"
+        )
+        assert await asyncio.to_thread(crashing.wait, 120) == 137
+
+        store = AccountProjections(settings)
+        restarted = spawn("account", settings, KABINET_CONSUMER_BATCH="7")
+        try:
+
+            async def caught_up() -> bool:
+                positions = {u: store.position("last_topup", u) for u in last}
+                return positions == last
+
+            await wait_until(caught_up)
+        finally:
+            restarted.terminate()
+            await asyncio.to_thread(restarted.wait, 30)
+
+    rows = store.query(
+        "SELECT msisdn, topups, total_kopecks, out_of_order FROM {schema}.last_topup"
+    )
+    assert len(rows) == 20
+    expected_total = sum(100_00 + r for r in range(10))
+    for row in rows:
+        assert (row["topups"], row["total_kopecks"], row["out_of_order"]) == (10, expected_total, 0)
+
+
+async def test_relay_and_consumers_catch_up_by_themselves_after_nats_restarts(
+    settings: Settings, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    nats_server = EmbeddedNats(Path(str(tmp_path)) / "js").start()
+    local = settings.model_copy(update={"nats_url": nats_server.url})
+    msisdns = numbers(10)
+    try:
+        async with in_process(local, "account", "payments") as stack:
+            app = stack.app_of("payments")
+            open_balances(app, msisdns)
+            top_up_round_robin(app, msisdns, rounds=3, settings=local)
+            await asyncio.to_thread(nats_server.restart)
+            last = await asyncio.to_thread(top_up_round_robin, app, msisdns, 3, local, "b")
+            store = AccountProjections(local)
+
+            async def caught_up() -> bool:
+                return {u: store.position("last_topup", u) for u in last} == last
+
+            await wait_until(caught_up)
+            rows = store.query("SELECT topups FROM {schema}.last_topup")
+    finally:
+        nats_server.stop()
+    assert sorted(r["topups"] for r in rows) == [6] * 10

@@ -114,11 +114,12 @@ def bench_pipeline(
     events: Annotated[int, typer.Option(help="events for the throughput runs")] = 20_000,
     rate: Annotated[int, typer.Option(help="offered top-ups per second for latency")] = 200,
     seconds: Annotated[float, typer.Option(help="length of the latency run")] = 15.0,
+    strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Raw JetStream baselines, relay and consumer rates, end-to-end latency, memory."""
     from kabinet.bench.pipeline import run
 
-    sys.exit(asyncio.run(run(events=events, rate=rate, seconds=seconds)))
+    sys.exit(asyncio.run(run(events=events, rate=rate, seconds=seconds, strict=strict)))
 
 
 if __name__ == "__main__":

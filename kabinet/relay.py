@@ -1,8 +1,10 @@
 """Outbox relay: tails a service's notification log and publishes its public events.
 
 The stored events are the outbox. Each notification is published to JetStream with
-`Nats-Msg-Id: <namespace>:<service>:<notification_id>` (server-side dedup) and
-`Kabinet-Position`. Progress is a tracking row in the service's own database, written
+`Nats-Msg-Id: <namespace>:<service>:<notification_id>` (server-side dedup),
+`Kabinet-Position`, and a chain header naming its predecessor (so the stream
+holds events in log order even when a publish fails mid-batch). Progress is a
+tracking row in the service's own database, written
 only after JetStream acknowledged every message of a batch, so a crash re-publishes
 at most one batch and the dedup window absorbs it. One replica at a time is the
 leader (a PostgreSQL advisory lock); the others wait on standby. Saves in this
@@ -16,13 +18,14 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+import nats.errors
 import psycopg
 import structlog
 from eventsourcing.persistence import Notification, Tracking
 from nats.js import JetStreamContext
 
 from contracts.envelope import Envelope
-from contracts.subjects import partition_of, subject
+from contracts.subjects import partition_of, stream_name, subject
 from kabinet import metrics
 from kabinet.context import CORRELATION_HEADER
 from kabinet.domain import stable_id
@@ -35,7 +38,12 @@ log = structlog.get_logger("kabinet.relay")
 
 POSITION_HEADER = "Kabinet-Position"
 MSG_ID_HEADER = "Nats-Msg-Id"
-ACK_TIMEOUT = 10.0
+EXPECTED_LAST_MSG_ID_HEADER = "Nats-Expected-Last-Msg-Id"
+EXPECTED_LAST_SEQUENCE_HEADER = "Nats-Expected-Last-Sequence"
+# A refused chained publish never resolves its future in nats-py 2.16 (the error is
+# raised inside the reply callback), so a batch waits at most this long before the
+# relay re-reads the stream's end and goes on. A false alarm only costs a re-sync.
+ACK_TIMEOUT = 3.0
 
 # Maps one stored domain event (and its notification id) to its public event, or None.
 EventMapper = Callable[[Any, int], Envelope | None]
@@ -58,6 +66,7 @@ class OutboxRelay:
         self.position = 0
         self.is_leader = False
         self.batches = 0
+        self.expected_last_id: str | None = None
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._published = metrics.RELAY_PUBLISHED.labels(service)
@@ -102,13 +111,39 @@ class OutboxRelay:
             await self._publish_forever()
 
     async def _publish_forever(self) -> None:
-        self.position = await asyncio.to_thread(self.app.tracked_position, RELAY_TRACKING)
+        await self._resync()
         while True:
             self._wake.clear()
-            published = await self.publish_available()
+            try:
+                published = await self.publish_available()
+            except (nats.errors.Error, TimeoutError) as exc:
+                # The chain broke somewhere in the batch: nothing after the break was
+                # stored. Learn where the stream really ends and go on from there.
+                log.warning("relay_batch_failed", service=self.service, error=str(exc))
+                await asyncio.sleep(0.2)  # poll: let a reconnect happen
+                await self._resync()
+                continue
             if not published:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.relay_idle_poll)
+
+    async def _resync(self) -> None:
+        """Position = the later of our tracking row and the last of our ids in the stream."""
+        tracked = await asyncio.to_thread(self.app.tracked_position, RELAY_TRACKING)
+        self.expected_last_id = await self._stream_last_msg_id()
+        in_stream = 0
+        prefix = f"{self.settings.namespace}:{self.service}:"
+        if self.expected_last_id and self.expected_last_id.startswith(prefix):
+            in_stream = int(self.expected_last_id.removeprefix(prefix))
+        self.position = max(tracked, in_stream)
+
+    async def _stream_last_msg_id(self) -> str | None:
+        stream = stream_name(self.service, self.settings.namespace)
+        info = await self.js.stream_info(stream)
+        if not info.state.last_seq:
+            return None
+        last = await self.js.get_msg(stream, info.state.last_seq)
+        return (last.headers or {}).get(MSG_ID_HEADER, "")
 
     async def publish_available(self) -> int:
         """Publish what the log holds after our position; returns how many were read."""
@@ -122,7 +157,12 @@ class OutboxRelay:
         futures = [await self._publish(n) for n in notifications]
         pending = [f for f in futures if f is not None]
         if pending:
-            await asyncio.wait_for(asyncio.gather(*pending), ACK_TIMEOUT)
+            acks = await asyncio.wait_for(
+                asyncio.gather(*pending, return_exceptions=True), ACK_TIMEOUT
+            )
+            failed = next((a for a in acks if isinstance(a, BaseException)), None)
+            if failed is not None:
+                raise failed
         self.batches += 1
         crash_point(self.settings.fault, "exit_after_publish", self.batches)
         last = notifications[-1].id
@@ -134,16 +174,29 @@ class OutboxRelay:
         return len(notifications)
 
     async def _publish(self, notification: Notification) -> asyncio.Future[Any] | None:
+        """Publish one event, chained to the one before it.
+
+        `Nats-Expected-Last-Msg-Id` makes the stream refuse an event whose
+        predecessor is not the stream's last message, so a failed publish can
+        never be overtaken by a later one (the server checks dedup first, so
+        re-publishing what is already stored is answered as a duplicate).
+        """
         domain_event = self.app.mapper.to_domain_event(notification)
         event = self.mapper(domain_event, notification.id)
         if event is None:
             return None
+        msg_id = f"{self.settings.namespace}:{self.service}:{notification.id}"
         partition = partition_of(event.partition_key, self.settings.partitions)
         headers = {
-            MSG_ID_HEADER: f"{self.settings.namespace}:{self.service}:{notification.id}",
+            MSG_ID_HEADER: msg_id,
             POSITION_HEADER: str(notification.id),
             CORRELATION_HEADER: event.correlation_id,
         }
+        if self.expected_last_id is None:
+            headers[EXPECTED_LAST_SEQUENCE_HEADER] = "0"
+        else:
+            headers[EXPECTED_LAST_MSG_ID_HEADER] = self.expected_last_id
+        self.expected_last_id = msg_id
         return await self.js.publish_async(
             subject(self.service, partition, event.type, self.settings.namespace),
             event.model_dump_json().encode(),

@@ -95,20 +95,16 @@ class ServiceRuntime:
     async def stop(self) -> None:
         if self.consumers is not None:
             await self.consumers.stop()
-            log.info("consumers_stopped", service=self.parts.name)
         if self._relay_task is not None:
+            # Unacknowledged publishes are simply published again by the next leader.
             self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
-            log.info("relay_stopped", service=self.parts.name)
+            await asyncio.wait([self._relay_task], timeout=5)
         if self.broker is not None:
             connection = self.broker.connection
             with contextlib.suppress(Exception):
                 await connection.flush(timeout=2)  # acks already sent leave the socket
-            log.info("nats_flushed", service=self.parts.name)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), 5)
-            log.info("nats_closed", service=self.parts.name)
         if self.parts.app is not None:
             self.parts.app.close()
         log.info("service_stopped", service=self.parts.name)

@@ -22,7 +22,7 @@ from services.account.domain import Subscriber
 
 IN_FLIGHT = 1_000
 CONSUME_BATCH = 500
-SCRATCH = "scratch"
+WARM_UP = 500
 
 
 def sample_payload(msisdn: str = "79001234567", position: int = 20_000) -> bytes:
@@ -43,17 +43,25 @@ async def raw_publish(
         js = nc.jetstream(publish_async_max_pending=IN_FLIGHT)
         await ensure_stream(js, producer_stream_config(producer, settings))
         partitions = settings.partitions
+
+        def headers_of(key: str) -> dict[str, str] | None:
+            return {MSG_ID_HEADER: f"raw:{key}"} if with_msg_id else None
+
         subjects = [
             subject(producer, p, "SubscriberActivated", settings.namespace)
             for p in range(partitions)
         ]
+        for i in range(WARM_UP):  # untimed: connection buffers, the stream's first blocks
+            await js.publish_async(
+                subjects[i % partitions], payload, headers=headers_of(f"warm-{i}")
+            )
+        await js.publish_async_completed()
         started = time.perf_counter()
         futures: list[asyncio.Future[Any]] = []
         for i in range(count):
-            headers = {MSG_ID_HEADER: f"raw:{i}"} if with_msg_id else None
             futures.append(
                 await js.publish_async(
-                    subjects[i % partitions], payload, headers=headers, wait_stall=10.0
+                    subjects[i % partitions], payload, headers=headers_of(str(i)), wait_stall=10.0
                 )
             )
         await asyncio.gather(*futures)

@@ -41,7 +41,9 @@ def prewrite(app: AccountApplication, count: int, partitions: int) -> Written:
     written = Written()
     for start in range(0, count, CHUNK):
         numbers = [f"79{n:09d}" for n in range(start, min(start + CHUNK, count))]
-        subscribers = [Subscriber.activate(m, "Bench Subscriber", "moscow", "smart") for m in numbers]
+        subscribers = [
+            Subscriber.activate(m, "Bench Subscriber", "moscow", "smart") for m in numbers
+        ]
         recordings = app.save(*subscribers)
         for msisdn, recording in zip(numbers, recordings, strict=True):
             position = recording.notification.id

@@ -8,6 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import psutil
@@ -15,12 +16,6 @@ import psutil
 from kabinet.settings import Settings
 from kabinet.stack import serve_command, wait_ready
 from kabinet.testing import env_of
-
-# Processes outside ours whose CPU the latency run also spends.
-SERVER_NAMES: dict[str, tuple[str, ...]] = {
-    "nats-server": ("nats-server",),
-    "postgres": ("postgres", "postmaster"),
-}
 
 
 @dataclass
@@ -95,20 +90,52 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return 0.0
 
 
-class CpuMeter:
-    """CPU seconds spent by our children, this process and the servers over a window."""
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and its children (PostgreSQL's backends)."""
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pid)
+        return sum(_cpu_seconds(p) for p in [root, *root.children(recursive=True)])
+    return 0.0
 
-    def __init__(self, children: dict[str, int], own_pid: int) -> None:
-        self.pids = {**children, "bench (load generator)": own_pid}
+
+def listening_pid(url: str) -> int | None:
+    """The process serving a server URL: TCP port listener, or PostgreSQL's postmaster.pid
+    beside its Unix socket."""
+    info = urlsplit(url)
+    socket_dir = parse_qs(info.query).get("host", [""])[0]
+    if socket_dir.startswith("/"):
+        with contextlib.suppress(OSError, ValueError):
+            return int((Path(socket_dir) / "postmaster.pid").read_text().split()[0])
+        return None
+    port = info.port or (5432 if info.scheme.startswith("postgres") else 4222)
+    with contextlib.suppress(psutil.Error):
+        for conn in psutil.net_connections("tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
+                return conn.pid
+    return None
+
+
+def _machine_busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+
+
+class CpuMeter:
+    """CPU spent over a window by our processes, the servers, and everything else."""
+
+    OTHERS = "everything else on the machine"
+
+    def __init__(self, pids: dict[str, int | None], trees: dict[str, int | None]) -> None:
+        """`pids` count alone; `trees` with their children (PostgreSQL's backends)."""
+        self.pids = {name: pid for name, pid in pids.items() if pid}
+        self.trees = {name: pid for name, pid in trees.items() if pid}
         self._start: dict[str, float] = {}
         self._started = 0.0
 
     def _sample(self) -> dict[str, float]:
         sample = {name: _cpu_seconds(psutil.Process(pid)) for name, pid in self.pids.items()}
-        for label, names in SERVER_NAMES.items():
-            sample[label] = sum(
-                _cpu_seconds(p) for p in psutil.process_iter(["name"]) if p.info["name"] in names
-            )
+        sample.update({name: _tree_cpu_seconds(pid) for name, pid in self.trees.items()})
+        sample[self.OTHERS] = _machine_busy_seconds() - sum(sample.values())
         return sample
 
     def start(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 
 import pytest
 
@@ -14,6 +15,7 @@ from services.account.application import AccountApplication
 from services.account.domain import Subscriber
 from tests.integration.helpers import (
     AccountProjections,
+    bulk_top_ups,
     jetstream,
     numbers,
     open_balances,
@@ -118,3 +120,34 @@ async def test_relay_and_consumers_catch_up_by_themselves_after_nats_restarts(
     finally:
         nats_server.stop()
     assert sorted(r["topups"] for r in rows) == [6] * 10
+
+
+async def test_sigterm_lets_a_consumer_finish_and_ack_what_it_applied(settings: Settings) -> None:
+    from contracts.subjects import partition_filter, stream_name, upstream_name
+
+    async with in_process(settings, "payments") as stack:
+        bulk_top_ups(stack.app_of("payments"), numbers(100), rounds=20)
+        store = AccountProjections(settings)
+        upstreams = [upstream_name("payments", p) for p in range(settings.partitions)]
+        consumer = spawn("account", settings, KABINET_CONSUMER_BATCH="20")
+
+        async def started() -> bool:
+            return any(store.position("last_topup", u) for u in upstreams)
+
+        await wait_until(started)
+        consumer.terminate()
+        # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status.
+        assert await asyncio.to_thread(consumer.wait, 60) == -signal.SIGTERM
+
+    stream = stream_name("payments", settings.namespace)
+    async with jetstream(settings) as (_, js):
+        for partition, upstream in enumerate(upstreams):
+            applied = store.position("last_topup", upstream)
+            if not applied:
+                continue
+            info = await js.consumer_info(stream, f"account-payments-{partition}")
+            floor = await js.get_msg(stream, info.ack_floor.stream_seq)
+            assert floor.subject.startswith(
+                partition_filter("payments", partition, settings.namespace)[:-1]
+            )
+            assert int((floor.headers or {})["Kabinet-Position"]) >= applied

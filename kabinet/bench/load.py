@@ -1,0 +1,214 @@
+"""End-to-end latency at a fixed offered load: services as processes, open-loop top-ups.
+
+Latency of one top-up runs from its scheduled send time (open loop: the schedule never
+waits for earlier requests, so a slow system cannot slow the offered load down) until a
+dashboard read with the top-up's consistency token shows that top-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gateway.app import DEV_IDENTITY_HEADER
+from kabinet import consistency
+from kabinet.bench.env import say
+from kabinet.bench.procs import Children, CpuMeter, listening_pid
+from kabinet.money import format_rub, parse_rub
+from kabinet.settings import Settings
+
+PROCESSES = ("account", "payments", "gateway")
+BASE_KOPECKS = 100_00
+GIVE_UP_AFTER = 30.0  # seconds: a top-up not shown by then counts as an error
+STALE_HEADER = "Kabinet-Stale"
+CLIENT_SHARDS = 8
+CONNECTIONS_PER_SHARD = 16
+
+
+@dataclass
+class LoadResult:
+    offered: int = 0
+    rate: float = 0.0
+    sent_rate: float = 0.0
+    completed_rate: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    first_latencies: list[float] = field(default_factory=list)  # a number's first top-up
+    topup_latencies: list[float] = field(default_factory=list)
+    send_lag: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    unshown_reads: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+
+
+def amount_of(round_: int) -> str:
+    """'100.00' for a number's first top-up, '100.01' for its second, …: a dashboard read can
+    tell which top-up it shows."""
+    return format_rub(BASE_KOPECKS + round_)
+
+
+def shows(view: httpx.Response, round_: int) -> bool:
+    """The dashboard shows this top-up (or a later one of the same number), not stale."""
+    if STALE_HEADER in view.headers:
+        return False
+    body: dict[str, Any] = view.json()
+    last = body.get("last_topup")
+    if body.get("missing") or not last:
+        return False
+    return parse_rub(last["amount"]) - BASE_KOPECKS >= round_
+
+
+async def activate_all(
+    client: httpx.AsyncClient, ops_token: str, count: int, first: int = 0, concurrency: int = 16
+) -> list[tuple[str, str]]:
+    """Activate `count` numbers through the gateway; (msisdn, consistency token) each."""
+    gate = asyncio.Semaphore(concurrency)
+    auth = {"Authorization": f"Bearer {ops_token}"}
+
+    async def one(msisdn: str) -> tuple[str, str]:
+        async with gate:
+            response = await client.post(
+                "/ops/v1/subscribers",
+                json={
+                    "msisdn": msisdn,
+                    "owner_name": "Bench Subscriber",
+                    "region": "moscow",
+                    "tariff_id": "smart",
+                },
+                headers=auth,
+            )
+        if response.status_code != 201:
+            raise RuntimeError(f"activating {msisdn}: {response.status_code} {response.text}")
+        return msisdn, response.headers[consistency.HEADER]
+
+    return list(await asyncio.gather(*(one(f"7990{n:07d}") for n in range(first, first + count))))
+
+
+@contextlib.asynccontextmanager
+async def gateway_clients(
+    url: str, shards: int = CLIENT_SHARDS, connections: int = CONNECTIONS_PER_SHARD
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Several small connection pools instead of one big one: httpcore hands a connection
+    to a request by scanning the whole pool (O(connections × queued requests)), which made a
+    single 1,000-connection client the bottleneck of the load generator."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with contextlib.AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=url, timeout=GIVE_UP_AFTER, limits=limits)
+            )
+            for _ in range(shards)
+        ]
+
+
+class OpenLoop:
+    def __init__(
+        self,
+        clients: Sequence[httpx.AsyncClient],
+        subscribers: list[tuple[str, str]],
+        rate: float,
+        seconds: float,
+    ) -> None:
+        self.clients = clients
+        self.subscribers = subscribers
+        self.result = LoadResult(offered=max(1, round(rate * seconds)), rate=rate)
+
+    async def run(self) -> LoadResult:
+        loop = asyncio.get_running_loop()
+        result = self.result
+        begin = loop.time() + 0.05
+        tasks: list[asyncio.Task[None]] = []
+        for i in range(result.offered):
+            due = begin + i / result.rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(self.one(i, due)))
+        sent = loop.time()
+        await asyncio.gather(*tasks)
+        span = max(result.offered / result.rate, 1e-9)
+        result.sent_rate = result.offered / max(sent - begin, 1e-9) if result.offered > 1 else 0
+        result.completed_rate = len(result.latencies) / max(loop.time() - begin, span)
+        return result
+
+    async def one(self, i: int, due: float) -> None:
+        loop = asyncio.get_running_loop()
+        result = self.result
+        result.send_lag.append(loop.time() - due)
+        msisdn, activation_token = self.subscribers[i % len(self.subscribers)]
+        round_ = i // len(self.subscribers)
+        client = self.clients[i % len(self.clients)]
+        headers = {DEV_IDENTITY_HEADER: msisdn, "Idempotency-Key": f"bench-{i}"}
+        if round_ == 0:
+            headers[consistency.HEADER] = activation_token
+        try:
+            paid = await client.post(
+                "/api/v1/me/topups", json={"amount": amount_of(round_)}, headers=headers
+            )
+            if paid.status_code != 201:
+                result.errors[f"top-up answered {paid.status_code}"] += 1
+                return
+            result.topup_latencies.append(loop.time() - due)
+            read = {
+                DEV_IDENTITY_HEADER: msisdn,
+                consistency.HEADER: paid.headers[consistency.HEADER],
+            }
+            while True:
+                view = await client.get("/api/v1/me/dashboard", headers=read)
+                if view.status_code != 200:
+                    result.errors[f"dashboard answered {view.status_code}"] += 1
+                    return
+                if shows(view, round_):
+                    result.latencies.append(loop.time() - due)
+                    if round_ == 0:
+                        result.first_latencies.append(loop.time() - due)
+                    return
+                result.unshown_reads += 1
+                if loop.time() - due > GIVE_UP_AFTER:
+                    result.errors["top-up never shown"] += 1
+                    return
+        except httpx.HTTPError as exc:
+            result.errors[type(exc).__name__] += 1
+
+
+async def latency_run(
+    settings: Settings, log_dir: Path, rate: float, seconds: float, subscribers: int = 200
+) -> LoadResult:
+    """Start account, payments and the gateway as processes; offer top-ups; measure."""
+    assert settings.ops_token
+    kids = Children(settings, log_dir)
+    try:
+        say(f"starting {', '.join(PROCESSES)} as processes (logs in {log_dir})")
+        await asyncio.to_thread(kids.start, *PROCESSES)
+        async with gateway_clients(settings.url_of("gateway")) as clients:
+            say(f"activating {subscribers} subscribers through the gateway")
+            numbers = await activate_all(clients[0], settings.ops_token, subscribers)
+            say(f"offering {rate:g} top-ups/s for {seconds:g} s")
+            meter = CpuMeter(
+                {
+                    **{name: process.pid for name, process in kids.running.items()},
+                    "bench (load generator)": os.getpid(),
+                    "nats-server": listening_pid(settings.nats_url or ""),
+                },
+                {"postgres (all backends)": listening_pid(settings.database_url or "")},
+            )
+            meter.start()
+            result = await OpenLoop(clients, numbers, rate, seconds).run()
+            result.cpu = meter.stop()
+        result.peak_rss_mb = kids.peak_rss_mb()
+        return result
+    except Exception:
+        for name, process in kids.running.items():
+            if process.poll() is not None:
+                say(f"{name} exited with {process.returncode}:\n{kids.log_tail(name)}")
+        raise
+    finally:
+        kids.stop()

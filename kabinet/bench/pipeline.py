@@ -1,0 +1,191 @@
+"""`kabinet bench pipeline`: raw baselines, relay and consumer rates, end-to-end latency, memory.
+
+Everything is measured in one run on the same servers, so the ratios compare like with
+like: the relay against raw pipelined JetStream publishing, the consumer against raw pull
+consumption, the end-to-end path against fixed floors (p99 < 100 ms at 200 top-ups/s,
+< 200 MB per service process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+from kabinet.bench import baseline, kit
+from kabinet.bench.env import (
+    bench_servers,
+    bench_settings,
+    drop_namespace,
+    new_namespace,
+    say,
+)
+from kabinet.bench.load import PROCESSES, LoadResult, latency_run
+from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
+from kabinet.logging import configure_logging
+from kabinet.settings import Settings
+from kabinet.testing import Servers
+
+RELAY_FLOOR = 0.5
+P99_FLOOR_MS = 100.0
+RSS_FLOOR_MB = 200.0
+
+
+@dataclass
+class Rates:
+    raw_publish: float | None = None
+    raw_publish_id: float | None = None
+    raw_consume: float | None = None
+    raw_saves: float | None = None
+    batched_saves: float | None = None
+    relay: float | None = None
+    consumer: float | None = None
+    namespaces: list[Settings] = field(default_factory=list)
+
+
+async def throughput(servers: Servers, events: int, found: Rates, report: Report) -> None:
+    settings = bench_settings(servers, new_namespace())
+    found.namespaces.append(settings)
+    payload = baseline.sample_payload()
+    say(
+        f"raw publish: {events:,} messages of {len(payload)} bytes (namespace {settings.namespace})"
+    )
+    found.raw_publish = await baseline.raw_publish(settings, payload, events, "scratch", False)
+    found.raw_publish_id = await baseline.raw_publish(settings, payload, events, "scratchid", True)
+    say("raw pull consume + ack")
+    found.raw_consume = await baseline.raw_consume(settings, events, "scratch")
+    say("raw eventsourcing get+save")
+    found.raw_saves = await asyncio.to_thread(baseline.raw_saves, settings)
+    account, payments = kit.open_stores(settings)
+    try:
+        say(f"writing {events:,} SubscriberActivated events to the account store")
+        started = time.perf_counter()
+        written = await asyncio.to_thread(kit.prewrite, account, events, settings.partitions)
+        found.batched_saves = written.count / (time.perf_counter() - started)
+        async with kit.kit_nats(settings) as js:
+            say("relay alone: account store → JetStream")
+            found.relay = await kit.relay_rate(account, written, js, settings)
+            say(f"consumer alone: payments, {settings.partitions} partitions")
+            found.consumer = await kit.consumer_rate(payments, written, js, settings)
+    finally:
+        account.close()
+        payments.close()
+
+
+def add_rates(report: Report, found: Rates, events: int, partitions: int) -> None:
+    rows = report.section(f"throughput ({events:,} events, {partitions} partitions)")
+    for label, value, unit in (
+        ("raw nats-py publish_async, ≤1000 in flight", found.raw_publish, "msg/s"),
+        ("  same, with a Nats-Msg-Id header (dedup)", found.raw_publish_id, "msg/s"),
+        ("raw nats-py pull fetch(500) + ack", found.raw_consume, "msg/s"),
+        ("raw eventsourcing get+save, serial (reference)", found.raw_saves, "saves/s"),
+        ("account store: save 1,000 aggregates per transaction", found.batched_saves, "events/s"),
+        ("OutboxRelay alone: account store → JetStream", found.relay, "events/s"),
+        ("payments ConsumerGroup alone: apply SubscriberActivated", found.consumer, "msg/s"),
+    ):
+        if value is not None:
+            rows.append((label, rate(value), unit))
+    rows = report.section("ratios")
+    rows += [
+        ("relay / raw publish", times(ratio(found.relay, found.raw_publish)), ""),
+        (
+            "relay / raw publish with Nats-Msg-Id",
+            times(ratio(found.relay, found.raw_publish_id)),
+            "",
+        ),
+        ("consumer / raw consume", times(ratio(found.consumer, found.raw_consume)), ""),
+        ("consumer / raw serial get+save", times(ratio(found.consumer, found.raw_saves)), ""),
+    ]
+    report.floors.append(
+        Floor(
+            "relay ≥ 0.5 × raw publish", ratio(found.relay, found.raw_publish), RELAY_FLOOR, False
+        )
+    )
+
+
+def add_latency(report: Report, load: LoadResult | None, rate_: float, seconds: float) -> None:
+    """Percentiles over every offered top-up: one never shown counts as infinitely late."""
+    p99: float | None = None
+    if load is not None:
+        done = load.latencies
+        every = done + [math.inf] * (load.offered - len(done))
+        errors = ", ".join(f"{k}: {v}" for k, v in load.errors.items())
+        rows = report.section(
+            f"end to end: top-up → dashboard shows it ({rate_:g}/s offered for {seconds:g} s)"
+        )
+        rows += [
+            ("top-ups offered / shown", f"{load.offered:,} / {len(done):,}", ""),
+            ("send rate achieved", f"{load.sent_rate:,.0f}", "/s"),
+            ("completion rate (shown on the dashboard)", f"{load.completed_rate:,.0f}", "/s"),
+            ("errors", f"{sum(load.errors.values()):,}", errors),
+            ("dashboard reads that did not show it yet (re-read)", f"{load.unshown_reads:,}", ""),
+        ]
+        rows += [(f"latency p{q}", ms(percentile(every, q)), "ms") for q in (50, 95, 99)]
+        rows.append(("latency max", ms(max(every)), "ms"))
+        first = load.first_latencies
+        rows.append(
+            (
+                "  first top-up of each number (waits for activation), p50 / p99",
+                f"{ms(percentile(first, 50))} / {ms(percentile(first, 99))}",
+                "ms",
+            )
+        )
+        topups = load.topup_latencies
+        rows.append(
+            (
+                "  of which POST /me/topups answered, p50 / p99",
+                f"{ms(percentile(topups, 50))} / {ms(percentile(topups, 99))}",
+                "ms",
+            )
+        )
+        rows.append(("  load generator's send lag, p99", ms(percentile(load.send_lag, 99)), "ms"))
+        p99 = percentile(every, 99) * 1000
+        cpu = report.section(
+            f"CPU during the latency run (1.00 = one core busy; {os.cpu_count()} cores)"
+        )
+        cpu += [(name, f"{share:.2f}", "cores") for name, share in load.cpu.items()]
+        mem = report.section("peak resident memory (VmHWM)")
+        mem += [(name, f"{mb:.0f}", "MB") for name, mb in load.peak_rss_mb.items()]
+    report.floors.append(Floor(f"e2e p99 < 100 ms at {rate_:g}/s", p99, P99_FLOOR_MS, True, " ms"))
+    for name in PROCESSES:
+        mb = load.peak_rss_mb.get(name) if load else None
+        report.floors.append(Floor(f"peak RSS of {name} < 200 MB", mb, RSS_FLOOR_MB, True, " MB"))
+
+
+async def run(
+    events: int = 20_000, rate: int = 200, seconds: float = 15.0, strict: bool = False
+) -> int:
+    configure_logging("WARNING")
+    found = Rates()
+    load: LoadResult | None = None
+    report = Report("")
+    try:
+        with bench_servers() as (servers, root):
+            report.title = (
+                f"kabinet bench pipeline — servers: {servers.kind}, "
+                f"{events:,} events, {rate}/s for {seconds:g} s"
+            )
+            try:
+                try:
+                    await throughput(servers, events, found, report)
+                except Exception as exc:
+                    report.failures.append(f"throughput: {type(exc).__name__}: {exc}")
+                e2e = bench_settings(servers, new_namespace("e"))
+                found.namespaces.append(e2e)
+                try:
+                    load = await latency_run(e2e, root / "log", rate, seconds)
+                except Exception as exc:
+                    report.failures.append(f"latency: {type(exc).__name__}: {exc}")
+            finally:
+                if servers.kind != "embedded":
+                    for settings in found.namespaces:
+                        await drop_namespace(settings)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        say("interrupted: processes stopped, temporary files removed")
+        return 130
+    add_rates(report, found, events, Settings().partitions)
+    add_latency(report, load, rate, seconds)
+    print(report.render(), flush=True)
+    return 1 if strict and not report.passed else 0

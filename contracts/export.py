@@ -17,7 +17,10 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 HEADERS: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "Nats-Msg-Id": {"type": "string", "description": "<producer>:<position>, for dedup."},
+        "Nats-Msg-Id": {
+            "type": "string",
+            "description": "<namespace>:<producer>:<position>, for dedup.",
+        },
         "Kabinet-Position": {"type": "string", "description": "The event's position."},
     },
 }

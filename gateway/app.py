@@ -120,7 +120,12 @@ def subscriber_routes() -> APIRouter:
         if "balance" not in missing:
             view["balance"] = payments.json()["balance"]  # type: ignore[union-attr]
         view["missing"] = missing
-        return view
+        stale = any(
+            not isinstance(r, BaseException) and r.headers.get("Kabinet-Stale")
+            for r in (account, payments)
+        )
+        headers = {"Kabinet-Stale": "true"} if stale else {}
+        return JSONResponse(view, headers=headers)
 
     return router
 
@@ -143,6 +148,12 @@ async def _json_body(request: Request) -> Any:
         raise KabinetError("request body must be JSON", field="body") from None
 
 
+async def _gateway_ready() -> dict[str, bool]:
+    """The gateway needs nothing to take traffic: a service that is down makes
+    its part of an answer missing, never the gateway unready."""
+    return {}
+
+
 def create_gateway(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -156,7 +167,7 @@ def create_gateway(settings: Settings) -> FastAPI:
     app.add_middleware(EdgeMiddleware, service="gateway", max_body_bytes=settings.max_body_bytes)
     app.include_router(subscriber_routes())
     app.include_router(ops_routes())
-    app.include_router(operational_router(app.state.services.ready))
+    app.include_router(operational_router(_gateway_ready))
 
     @app.exception_handler(ServiceUnavailable)
     async def _unavailable(_: Request, exc: Exception) -> JSONResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -10,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from kabinet import consistency, context
 from kabinet.http import PROBLEM, problem
-from kabinet.settings import SERVICES, Settings
+from kabinet.settings import Settings
 
 
 class ServiceUnavailable(Exception):
@@ -39,17 +38,6 @@ class Services:
     async def close(self) -> None:
         for client in self.clients.values():
             await client.aclose()
-
-    async def ready(self) -> dict[str, bool]:
-        async def healthy(service: str) -> bool:
-            try:
-                return (await self.client(service).get("/healthz")).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        names = list(SERVICES)
-        results = await asyncio.gather(*(healthy(name) for name in names))
-        return dict(zip(names, results, strict=True))
 
     async def call(
         self,

@@ -45,7 +45,7 @@ class ServiceParts:
 
 def nats_broker(settings: Settings) -> NatsBroker:
     return NatsBroker(
-        settings.nats_url or "nats://127.0.0.1:4222",
+        settings.nats_servers,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-DEMO = Path(__file__).resolve().parent.parent / "deploy" / "demo" / "subscribers.json"
+DEMO = Path(__file__).resolve().parent / "demo" / "subscribers.json"
 
 
 def seed(gateway_url: str, ops_token: str) -> list[dict[str, Any]]:

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     service_timeout: float = Field(default=2.0, gt=0, description="Gateway's per-call timeout.")
     db_pool_size: int = Field(default=5, ge=1)
+    stream_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream replicas per stream."
+    )
+    auth_url: str | None = None
+    account_url: str | None = None
+    catalog_url: str | None = None
+    payments_url: str | None = None
+    detailing_url: str | None = None
+    corporate_url: str | None = None
     stream_max_age_days: int = Field(default=0, ge=0, description="0 keeps events forever.")
     fault: str | None = Field(
         default=None, description="Test-only fault hook, e.g. exit_after_commit:3."
@@ -74,7 +83,14 @@ class Settings(BaseSettings):
         return port
 
     def url_of(self, name: str) -> str:
-        return f"http://{self.host}:{self.port_of(name)}"
+        """Where a service answers: `KABINET_<NAME>_URL` if set, else host and port."""
+        configured: str | None = getattr(self, f"{name}_url", None)
+        return configured or f"http://{self.host}:{self.port_of(name)}"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """`KABINET_NATS_URL` may list several servers of a cluster, comma-separated."""
+        return [url.strip() for url in (self.nats_url or "nats://127.0.0.1:4222").split(",")]
 
     def owns_partition(self, partition: int) -> bool:
         """Replica i of R handles partitions p ≡ i (mod R)."""

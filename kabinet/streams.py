@@ -25,6 +25,7 @@ def producer_stream_config(producer: str, settings: Settings) -> StreamConfig:
         discard=DiscardPolicy.OLD,
         max_age=settings.stream_max_age_days * 86400.0 or None,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=settings.stream_replicas,
         description=f"kabinet {producer} integration events",
     )
 
@@ -35,6 +36,7 @@ def dead_letter_stream_config(settings: Settings) -> StreamConfig:
         subjects=dead_letter_stream_subjects(settings.namespace),
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=settings.stream_replicas,
         description="kabinet messages no consumer could handle, with the reason",
     )
 

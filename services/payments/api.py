@@ -57,7 +57,11 @@ def create_router(app: PaymentsApplication) -> APIRouter:
         return TopUpResult(**result)
 
     @router.get("/balances/{msisdn}")
-    async def balance(msisdn: Msisdn) -> BalanceView:
+    async def balance(
+        msisdn: Msisdn, request: Request, response: Response, token: Token = None
+    ) -> BalanceView:
+        if not await runtime_of(request).wait_for(token, msisdn):
+            response.headers["Kabinet-Stale"] = "true"
         found = await asyncio.to_thread(app.balance, msisdn)
         return BalanceView(msisdn=found.msisdn, balance=format_rub(found.kopecks))
 

@@ -7,7 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from kabinet.testing import Stack
+from kabinet.settings import Settings
+from kabinet.testing import Stack, in_process
 
 pytestmark = pytest.mark.integration
 
@@ -163,3 +164,21 @@ async def test_a_top_up_without_an_idempotency_key_is_refused(stack: Stack) -> N
         )
     assert response.status_code == 422
     assert response.json()["field"] == "Idempotency-Key"
+
+
+async def test_the_dashboard_is_partial_and_says_what_is_missing_when_a_service_is_down(
+    settings: Settings,
+) -> None:
+    msisdn = unique_msisdn()
+    async with in_process(settings, "account", "gateway") as partial:  # payments is down
+        async with partial.client() as client:
+            await activate(client, partial, msisdn)
+            dashboard = await client.get(
+                "/api/v1/me/dashboard", headers={"X-Kabinet-Msisdn": msisdn}
+            )
+            topup = await top_up(client, msisdn, "100.00", "k")
+    assert dashboard.status_code == 200
+    assert dashboard.json()["missing"] == ["balance"]
+    assert dashboard.json()["owner_name"] == "Анна Сергеевна Орлова"
+    assert topup.status_code == 503
+    assert topup.json()["service"] == "payments"

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test unit integration lint bench lock clean
+.PHONY: up test test-local unit lint bench lock clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -22,6 +22,13 @@ up: $(STAMP)
 ## The whole suite on real PostgreSQL and real NATS.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## The integration suite against servers already running on this machine.
+LOCAL_DB ?= postgresql://postgres@127.0.0.1:5432/postgres
+LOCAL_NATS ?= nats://127.0.0.1:4222
+test-local: $(STAMP)
+	KABINET_TEST_DATABASE_URL=$(LOCAL_DB) KABINET_TEST_NATS_URL=$(LOCAL_NATS) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/integration
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit

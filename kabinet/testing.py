@@ -194,3 +194,27 @@ async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float = 
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(0.05)  # poll: progress of another process
+
+
+async def remove_namespace(settings: Settings) -> None:
+    """Delete a test namespace's streams and schemas, so shared servers do not fill up."""
+    import nats
+    import psycopg
+    from psycopg import sql
+
+    nc = await nats.connect(settings.nats_servers)
+    try:
+        js = nc.jetstream()
+        prefix = f"{settings.namespace.upper()}_"
+        for name in await js.streams_info():
+            if name.config.name and name.config.name.startswith(prefix):
+                await js.delete_stream(name.config.name)
+    finally:
+        await nc.close()
+    assert settings.database_url
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"{settings.namespace}\\_%",)
+        ).fetchall()
+        for (schema,) in rows:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

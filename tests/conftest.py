@@ -6,7 +6,14 @@ import pytest
 
 from kabinet.logging import configure_logging
 from kabinet.settings import Settings
-from kabinet.testing import Servers, Stack, in_process, isolated_settings, servers_for_tests
+from kabinet.testing import (
+    Servers,
+    Stack,
+    in_process,
+    isolated_settings,
+    remove_namespace,
+    servers_for_tests,
+)
 
 configure_logging("WARNING", json=True)
 
@@ -18,8 +25,10 @@ def servers() -> Iterator[Servers]:
 
 
 @pytest.fixture
-def settings(servers: Servers) -> Settings:
-    return isolated_settings(servers)
+async def settings(servers: Servers) -> AsyncIterator[Settings]:
+    isolated = isolated_settings(servers)
+    yield isolated
+    await remove_namespace(isolated)
 
 
 @pytest.fixture

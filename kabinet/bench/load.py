@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 
-from gateway.app import DEV_IDENTITY_HEADER
 from kabinet import consistency
 from kabinet.bench.env import say
 from kabinet.bench.procs import Children, CpuMeter, listening_pid
@@ -29,6 +28,7 @@ PROCESSES = ("account", "payments", "gateway")
 BASE_KOPECKS = 100_00
 GIVE_UP_AFTER = 30.0  # seconds: a top-up not shown by then counts as an error
 STALE_HEADER = "Kabinet-Stale"
+DEV_IDENTITY_HEADER = "X-Kabinet-Msisdn"  # the dev profile's stand-in for sign-in
 CLIENT_SHARDS = 8
 CONNECTIONS_PER_SHARD = 16
 

@@ -1,0 +1,9 @@
+"""Every router of the gateway, one module per area; `create_gateway` includes them all."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gateway.routes import dashboard, ops, payments
+
+ROUTERS: list[APIRouter] = [dashboard.router, payments.router, ops.router]

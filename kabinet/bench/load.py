@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from kabinet import consistency
 from kabinet.bench.env import say
@@ -30,6 +31,7 @@ GIVE_UP_AFTER = 30.0  # seconds: a top-up not shown by then counts as an error
 STALE_HEADER = "Kabinet-Stale"
 DEV_IDENTITY_HEADER = "X-Kabinet-Msisdn"  # the dev profile's stand-in for sign-in
 CLIENT_SHARDS = 8
+OPERATIONAL = ("/healthz", "/readyz", "/metrics")
 CONNECTIONS_PER_SHARD = 16
 
 
@@ -47,6 +49,8 @@ class LoadResult:
     unshown_reads: int = 0
     cpu: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    # (process, "METHOD route") → (requests, mean seconds inside that process)
+    server_time: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
 
 
 def amount_of(round_: int) -> str:
@@ -179,6 +183,39 @@ class OpenLoop:
             result.errors[type(exc).__name__] += 1
 
 
+Timings = dict[tuple[str, str], tuple[float, float]]
+
+
+async def scrape_timings(client: httpx.AsyncClient, settings: Settings) -> Timings:
+    """Each process's own request timings from its /metrics: (count, sum of seconds)."""
+    found: Timings = {}
+    for name in PROCESSES:
+        text = (await client.get(f"{settings.url_of(name)}/metrics")).text
+        for family in text_string_to_metric_families(text):
+            if family.name != "kabinet_http_request_seconds":
+                continue
+            for sample in family.samples:
+                path = sample.labels.get("route", "")
+                route = f"{sample.labels.get('method')} {path}"
+                if sample.name.endswith(("_count", "_sum")) and path not in OPERATIONAL:
+                    count, total = found.get((name, route), (0.0, 0.0))
+                    if sample.name.endswith("_count"):
+                        count += sample.value
+                    else:
+                        total += sample.value
+                    found[(name, route)] = (count, total)
+    return found
+
+
+def timing_diff(before: Timings, after: Timings) -> dict[tuple[str, str], tuple[int, float]]:
+    diff: dict[tuple[str, str], tuple[int, float]] = {}
+    for key, (count, total) in after.items():
+        count0, total0 = before.get(key, (0.0, 0.0))
+        if count > count0:
+            diff[key] = (int(count - count0), (total - total0) / (count - count0))
+    return diff
+
+
 async def latency_run(
     settings: Settings, log_dir: Path, rate: float, seconds: float, subscribers: int = 200
 ) -> LoadResult:
@@ -200,9 +237,11 @@ async def latency_run(
                 },
                 {"postgres (all backends)": listening_pid(settings.database_url or "")},
             )
+            before = await scrape_timings(clients[0], settings)
             meter.start()
             result = await OpenLoop(clients, numbers, rate, seconds).run()
             result.cpu = meter.stop()
+            result.server_time = timing_diff(before, await scrape_timings(clients[0], settings))
         result.peak_rss_mb = kids.peak_rss_mb()
         return result
     except Exception:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import signal
 import time
 from dataclasses import dataclass, field
 
@@ -142,6 +143,11 @@ def add_latency(report: Report, load: LoadResult | None, rate_: float, seconds: 
         )
         rows.append(("  load generator's send lag, p99", ms(percentile(load.send_lag, 99)), "ms"))
         p99 = percentile(every, 99) * 1000
+        inside = report.section("time inside each process (its own /metrics), mean per request")
+        inside += [
+            (f"{name}: {route}", ms(mean), f"ms  × {count:,}")
+            for (name, route), (count, mean) in sorted(load.server_time.items())
+        ]
         cpu = report.section(
             f"CPU during the latency run (1.00 = one core busy; {os.cpu_count()} cores)"
         )
@@ -158,6 +164,9 @@ async def run(
     events: int = 20_000, rate: int = 200, seconds: float = 15.0, strict: bool = False
 ) -> int:
     configure_logging("WARNING")
+    main = asyncio.current_task()
+    assert main is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     found = Rates()
     load: LoadResult | None = None
     report = Report("")

@@ -23,9 +23,13 @@ class Children:
     settings: Settings
     log_dir: Path
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    stopping: bool = False
 
     def start(self, *names: str) -> None:
+        """Blocking (run it in a thread); `stop` from another thread ends it early."""
         for name in names:
+            if self.stopping:
+                return
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it)
             self.running[name] = subprocess.Popen(
                 serve_command(name),
@@ -35,7 +39,7 @@ class Children:
                 start_new_session=True,  # Ctrl-C reaches the bench, which stops them in order
             )
             log.close()
-        for name, process in self.running.items():
+        for name, process in list(self.running.items()):
             url = self.settings.url_of(name)
             if name == "gateway":  # its /readyz asks every service, and we run only some
                 wait_healthy(url, process)
@@ -50,6 +54,7 @@ class Children:
         return {name: peak_rss_mb(p.pid) for name, p in self.running.items()}
 
     def stop(self) -> None:
+        self.stopping = True
         for process in self.running.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

@@ -7,7 +7,7 @@ import importlib
 import signal
 import sys
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -49,7 +49,7 @@ def serve(
     replicas: Annotated[int | None, typer.Option(help="replica count (KABINET_REPLICAS)")] = None,
 ) -> None:
     """Run one service (or the gateway) as this process."""
-    overrides = {
+    overrides: dict[str, Any] = {
         k: v for k, v in {"replica": replica, "replicas": replicas}.items() if v is not None
     }
     if port is not None:

@@ -143,7 +143,8 @@ class OutboxRelay:
         if not info.state.last_seq:
             return None
         last = await self.js.get_msg(stream, info.state.last_seq)
-        return (last.headers or {}).get(MSG_ID_HEADER, "")
+        msg_id: str = (last.headers or {}).get(MSG_ID_HEADER, "")
+        return msg_id
 
     async def publish_available(self) -> int:
         """Publish what the log holds after our position; returns how many were read."""

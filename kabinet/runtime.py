@@ -47,7 +47,7 @@ def nats_broker(settings: Settings) -> NatsBroker:
     return NatsBroker(
         settings.nats_servers,
         max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
+        reconnect_time_wait=1,
         connect_timeout=5,
         allow_reconnect=True,
     )
@@ -126,7 +126,7 @@ class ServiceRuntime:
         checks: dict[str, bool] = {}
         if self.parts.app is not None and self.settings.database_url:
             try:
-                await asyncio.to_thread(self.parts.app.recorder.max_notification_id)  # type: ignore[attr-defined]
+                await asyncio.to_thread(self.parts.app.recorder.max_notification_id)
                 checks["postgres"] = True
             except Exception:
                 checks["postgres"] = False

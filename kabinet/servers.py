@@ -109,7 +109,7 @@ class EmbeddedPostgres:
         import pgserver  # imported late: only the embedded path needs it
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        self.server = pgserver.get_server(self.data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
         create_database(self.server.get_uri(), self.database)
         return self
 

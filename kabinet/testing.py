@@ -122,7 +122,6 @@ class InProcess:
             access_log=False,
         )
         self.server = uvicorn.Server(config)
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self.task = asyncio.create_task(self.server.serve())
         while not self.server.started:
             if self.task.done():

@@ -26,6 +26,8 @@ class SubscriberActivated(AccountEvent):
     region: str
     tariff_id: str
     email: str | None = None
+    iccid: str | None = Field(default=None, description="The SIM card's serial (not its PUK).")
+    option_ids: list[str] = Field(default=[], description="Options connected at activation.")
     activated_by: str = "staff"
     corporate_client_id: str | None = None
 
@@ -107,6 +109,20 @@ class BlacklistNumberRemoved(BlacklistChange):
     type: Literal["BlacklistNumberRemoved"] = "BlacklistNumberRemoved"
 
 
+ContentPeriod = Literal["day", "week", "month", "message"]
+
+
+class SubscriptionAdded(AccountChange):
+    """A content subscription (paid or free SMS mailing) was added by staff or a partner."""
+
+    type: Literal["SubscriptionAdded"] = "SubscriptionAdded"
+    subscription_id: str
+    provider: str
+    title: str
+    fee_kopecks: NonNegativeInt
+    fee_period: ContentPeriod | None = None
+
+
 class SubscriptionCancelled(AccountChange):
     """A content subscription (paid or free SMS mailing) was cancelled."""
 
@@ -115,7 +131,7 @@ class SubscriptionCancelled(AccountChange):
     provider: str
     title: str
     fee_kopecks: NonNegativeInt
-    fee_period: Literal["day", "week", "month", "message"] | None = None
+    fee_period: ContentPeriod | None = None
 
 
 class SupportQuestionAsked(AccountChange):

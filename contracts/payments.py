@@ -142,6 +142,18 @@ class BalanceExhausted(PaymentsEvent):
     balance_kopecks: int
     threshold_kopecks: int = 0
     charge_id: str | None = Field(default=None, description="The charge that exhausted it.")
+    available_kopecks: int | None = Field(
+        default=None, description="Balance plus open promised credit, after the event."
+    )
+
+
+class LowBalanceReached(PaymentsEvent):
+    """A charge took the balance below the level the subscriber asked to be told about."""
+
+    type: Literal["LowBalanceReached"] = "LowBalanceReached"
+    level_kopecks: PositiveInt
+    balance_kopecks: int
+    charge_id: str
 
 
 class LoyaltyPointsEarned(PaymentsEvent):

@@ -122,5 +122,30 @@ def bench_pipeline(
     sys.exit(asyncio.run(run(events=events, rate=rate, seconds=seconds, strict=strict)))
 
 
+@bench_app.command("catalog")
+def bench_catalog(
+    seconds: Annotated[float, typer.Option(help="length of each measured run")] = 5.0,
+    connections: Annotated[int, typer.Option(help="concurrent keep-alive connections")] = 32,
+    strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
+) -> None:
+    """Tariff list throughput and p99 next to a bare FastAPI endpoint, same run."""
+    from kabinet.bench.catalog import run
+
+    sys.exit(asyncio.run(run(seconds=seconds, connections=connections, strict=strict)))
+
+
+@bench_app.command("payments")
+def bench_payments(
+    topups: Annotated[int, typer.Option(help="top-ups through the gateway")] = 3_000,
+    charges: Annotated[int, typer.Option(help="charges applied from NATS")] = 20_000,
+    concurrency: Annotated[int, typer.Option(help="concurrent top-up clients")] = 16,
+    strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
+) -> None:
+    """Top-ups/s through the gateway, charges/s from NATS, p50/p99, raw save rate."""
+    from kabinet.bench.payments import run
+
+    sys.exit(asyncio.run(run(topups, charges, concurrency, strict)))
+
+
 if __name__ == "__main__":
     app()

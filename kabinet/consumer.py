@@ -46,10 +46,17 @@ class DeliveryGap(Exception):
 
 @dataclass(frozen=True)
 class Subscription:
-    """This service consumes `producer`'s stream into `effects`."""
+    """This service consumes `producer`'s stream into `effects`.
+
+    `name` marks a second subscription of one service to the same producer (e.g. the
+    service's own aggregates beside a read model): it gets its own durable consumers and
+    metrics label (`<producer>.<name>`), and leaves dead-lettering invalid messages to the
+    unnamed subscription, so each one is dead-lettered once per service.
+    """
 
     producer: str
     effects: Effects
+    name: str = ""
 
 
 class PartitionConsumer:
@@ -69,15 +76,18 @@ class PartitionConsumer:
         self.settings = settings
         self.upstream = upstream_name(self.producer, partition)
         self.stream = stream_name(self.producer, settings.namespace)
-        self.durable = f"{service}-{self.producer}-{partition}"
+        label = f"{subscription.name}-" if subscription.name else ""
+        self.durable = f"{service}-{label}{self.producer}-{partition}"
         self.position = 0
         self.batches = 0
         self.next_delivery = 1
         self.stopping = False
         self.handling = False
-        self._applied = metrics.CONSUMER_APPLIED.labels(service, self.producer)
-        self._duplicates = metrics.CONSUMER_DUPLICATES.labels(service, self.producer)
-        self._dead = metrics.DEAD_LETTERS.labels(service, self.producer)
+        self.secondary = bool(subscription.name)
+        labelled = f"{self.producer}.{subscription.name}" if self.secondary else self.producer
+        self._applied = metrics.CONSUMER_APPLIED.labels(service, labelled)
+        self._duplicates = metrics.CONSUMER_DUPLICATES.labels(service, labelled)
+        self._dead = metrics.DEAD_LETTERS.labels(service, labelled)
 
     async def prepare(self) -> JetStreamContext.PullSubscription:
         """(Re)create the durable consumer so delivery resumes in stream order.
@@ -150,7 +160,8 @@ class PartitionConsumer:
                 if event.producer != self.producer:
                     raise ContractError(f"event of {event.producer} on {self.producer}'s stream")
             except ContractError as exc:
-                await self.dead_letter(msg, str(exc))
+                if not self.secondary:
+                    await self.dead_letter(msg, str(exc))
                 continue
             if event.position <= self.position:
                 self._duplicates.inc()

@@ -36,7 +36,8 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 
 async def _on_kabinet_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KabinetError)
-    return problem(exc.status, type(exc).__name__, exc.message, field=exc.field)
+    rule = getattr(exc, "rule", None)  # the published rule a refusal names, if any
+    return problem(exc.status, type(exc).__name__, exc.message, field=exc.field, rule=rule)
 
 
 async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:

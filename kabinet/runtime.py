@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,8 @@ class ServiceParts:
     mapper: EventMapper | None = None
     subscriptions: Sequence[Subscription] = ()
     on_start: Sequence[Callable[[], None]] = field(default_factory=tuple)
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=tuple)
+    """Long-running loops (e.g. a due-term sweeper), started with the service, cancelled at stop."""
 
 
 def nats_broker(settings: Settings) -> NatsBroker:
@@ -62,11 +64,16 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.consumers: ConsumerGroup | None = None
         self._relay_task: asyncio.Task[None] | None = None
-        self._by_producer = {s.producer: s for s in parts.subscriptions}
+        self._background: list[asyncio.Task[None]] = []
+        self._by_producer = {s.producer: s for s in parts.subscriptions if not s.name}
+        self._all_of: dict[str, list[Subscription]] = {}
+        for subscription in parts.subscriptions:
+            self._all_of.setdefault(subscription.producer, []).append(subscription)
 
     async def start(self) -> None:
         for hook in self.parts.on_start:
             await asyncio.to_thread(hook)
+        self._background = [asyncio.create_task(loop()) for loop in self.parts.background]
         if not self.settings.nats_url:
             log.warning("nats_not_configured", service=self.parts.name)
             return
@@ -93,6 +100,10 @@ class ServiceRuntime:
         )
 
     async def stop(self) -> None:
+        for task in self._background:
+            task.cancel()
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
         if self.consumers is not None:
             await self.consumers.stop()
         if self._relay_task is not None:
@@ -113,13 +124,11 @@ class ServiceRuntime:
         """Wait until this service's consumers applied the token's positions for `key`."""
         ok = True
         for producer, position in consistency.decode(token).items():
-            subscription = self._by_producer.get(producer)
-            if subscription is None:
-                continue
             upstream = upstream_name(producer, partition_of(key, self.settings.partitions))
-            ok = ok and await wait_for_position(
-                subscription.effects, upstream, position, self.settings.consistency_wait
-            )
+            for subscription in self._all_of.get(producer, []):
+                ok = ok and await wait_for_position(
+                    subscription.effects, upstream, position, self.settings.consistency_wait
+                )
         return ok
 
     async def ready(self) -> dict[str, bool]:

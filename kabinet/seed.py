@@ -8,12 +8,37 @@ from typing import Any
 
 import httpx
 
+from kabinet import consistency
+
 DEMO = Path(__file__).resolve().parent / "demo" / "subscribers.json"
+CATALOG = Path(__file__).resolve().parent / "demo" / "catalog.json"
+
+
+def _post(client: httpx.Client, path: str, body: dict[str, Any], ops_token: str) -> str | None:
+    """One staff write; 409 means it is there already. The consistency token, if new."""
+    response = client.post(path, json=body, headers={"Authorization": f"Bearer {ops_token}"})
+    if response.status_code not in (201, 409):
+        raise RuntimeError(f"{path}: {response.text}")
+    return response.json().get("consistency_token") if response.status_code == 201 else None
+
+
+def seed_catalog(client: httpx.Client, ops_token: str) -> str | None:
+    """The demo catalog: tariffs, options (in dependency order), then retirements."""
+    catalog: dict[str, list[dict[str, Any]]] = json.loads(CATALOG.read_text())
+    tokens = [_post(client, "/ops/v1/catalog/tariffs", t, ops_token) for t in catalog["tariffs"]]
+    tokens += [_post(client, "/ops/v1/catalog/options", o, ops_token) for o in catalog["options"]]
+    for retired in catalog["retired"]:
+        body = {"replacement_tariff_id": retired["replacement_tariff_id"]}
+        path = f"/ops/v1/catalog/tariffs/{retired['tariff_id']}/retirement"
+        tokens.append(_post(client, path, body, ops_token))
+    written = [t for t in tokens if t]
+    return consistency.merge(*written) if written else None
 
 
 def seed(gateway_url: str, ops_token: str) -> list[dict[str, Any]]:
     subscribers: list[dict[str, Any]] = json.loads(DEMO.read_text())
     with httpx.Client(base_url=gateway_url, timeout=30.0) as client:
+        catalog_token = seed_catalog(client, ops_token)
         for person in subscribers:
             activation = {
                 k: person[k] for k in ("msisdn", "owner_name", "region", "tariff_id", "email")
@@ -21,7 +46,10 @@ def seed(gateway_url: str, ops_token: str) -> list[dict[str, Any]]:
             response = client.post(
                 "/ops/v1/subscribers",
                 json=activation,
-                headers={"Authorization": f"Bearer {ops_token}"},
+                headers={
+                    "Authorization": f"Bearer {ops_token}",
+                    **({consistency.HEADER: catalog_token} if catalog_token else {}),
+                },
             )
             if response.status_code not in (201, 409):
                 raise RuntimeError(f"activating {person['msisdn']}: {response.text}")

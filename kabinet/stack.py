@@ -60,6 +60,7 @@ class Stack:
             env["KABINET_DATABASE_URL"] = self.postgres.url
         if not self.settings.ops_token:
             env["KABINET_OPS_TOKEN"] = secrets.token_urlsafe(24)
+        self.start_acquirer(env)
         for name in PROCESSES:
             self.children[name] = subprocess.Popen(
                 serve_command(name), env=env, start_new_session=True
@@ -67,6 +68,21 @@ class Stack:
         for name in PROCESSES:
             wait_ready(self.settings.url_of(name), self.children[name])
         return env
+
+    def start_acquirer(self, env: dict[str, str]) -> None:
+        """The card acquirer simulator (services/payments/acquirer), with this run's secret."""
+        from services.payments.acquirer.settings import AcquirerSettings
+
+        env.setdefault("KABINET_ACQUIRER_SECRET", secrets.token_urlsafe(24))
+        env.setdefault(
+            "KABINET_ACQUIRER_CALLBACK_URL",
+            f"{self.settings.url_of('payments')}/acquirer/callbacks",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.payments.acquirer"], env=env, start_new_session=True
+        )
+        self.children["acquirer"] = process
+        wait_ready(AcquirerSettings().base_url, process)
 
     def stop(self) -> None:
         for process in self.children.values():

@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 
+import nats
 import pytest
 
+from contracts.envelope import Envelope
+from contracts.subjects import PRODUCERS, partition_of, upstream_name
+from kabinet.clock import ManualClock
+from kabinet.effects import ProjectionEffects, ProjectionStore
+from kabinet.eventstore import persistence_env, schema_name
 from kabinet.logging import configure_logging
+from kabinet.runtime import create_service_app
+from kabinet.seed import CATALOG
 from kabinet.settings import Settings
+from kabinet.streams import ensure_stream, producer_stream_config
 from kabinet.testing import (
+    InProcess,
     Servers,
     Stack,
     in_process,
@@ -17,6 +30,9 @@ from kabinet.testing import (
 
 configure_logging("WARNING", json=True)
 
+CATALOG_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+"""The demo catalog of a test stack is valid from then on."""
+
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
@@ -24,14 +40,107 @@ def servers() -> Iterator[Servers]:
         yield found
 
 
+def prefill_catalog(settings: Settings) -> None:
+    """The demo catalog in the catalog's store, and account's copy of it already built,
+    as in any running deployment: a test can activate numbers from its first line.
+
+    Account's copy is tracked like the consumer would track it, so when the catalog's
+    relay publishes these events later, account drops them as already applied.
+    """
+    from services.account.application import AccountApplication
+    from services.account.catalog import CatalogProjection
+    from services.account.projections import LastTopUp
+    from services.catalog import api as catalog_api
+    from services.catalog import publishing
+    from services.catalog.application import CatalogApplication
+
+    app = CatalogApplication(
+        env=persistence_env(settings, "catalog"), clock=ManualClock(CATALOG_SINCE)
+    )
+    demo = json.loads(CATALOG.read_text())
+    for spec in demo["tariffs"]:
+        tariff = catalog_api.TariffSpec.model_validate(spec)
+        details = tariff.model_dump(mode="json", exclude={"prices", "valid_from"})
+        app.publish_tariff(details, catalog_api.price_table(tariff.prices), None)
+    for spec in demo["options"]:
+        option = catalog_api.OptionSpec.model_validate(spec)
+        details = option.model_dump(mode="json", exclude={"prices", "valid_from"})
+        app.publish_option(details, catalog_api.price_table(option.prices), None)
+    for retired in demo["retired"]:
+        app.retire_tariff(retired["tariff_id"], None, retired["replacement_tariff_id"])
+    by_upstream: dict[str, list[Envelope]] = defaultdict(list)
+    for notification in app.recorder.select_notifications(1, 10_000):
+        event = publishing.to_public(app.mapper.to_domain_event(notification), notification.id)
+        assert event is not None
+        partition = partition_of(event.partition_key, settings.partitions)
+        by_upstream[upstream_name("catalog", partition)].append(event)
+    app.close()
+    account_app = AccountApplication(env=persistence_env(settings, "account"))
+    account = ProjectionStore(
+        account_app.factory.datastore,  # type: ignore[attr-defined]
+        schema_name("account", settings.namespace),
+    )
+    LastTopUp(account).setup()
+    projection = CatalogProjection(account)
+    projection.setup()
+    effects = ProjectionEffects(account, projection.name, projection.handlers)
+    for upstream, events in by_upstream.items():
+        effects.apply(upstream, events)
+    account_app.close()
+
+
+async def create_streams(settings: Settings) -> None:
+    """Every producer's stream, as in a running deployment (not only once a service
+    that relays or consumes it has started)."""
+    connection = await nats.connect(settings.nats_servers)
+    try:
+        js = connection.jetstream()
+        for producer in PRODUCERS:
+            await ensure_stream(js, producer_stream_config(producer, settings))
+    finally:
+        await connection.close()
+
+
 @pytest.fixture
 async def settings(servers: Servers) -> AsyncIterator[Settings]:
     isolated = isolated_settings(servers)
+    prefill_catalog(isolated)
+    await create_streams(isolated)
     yield isolated
     await remove_namespace(isolated)
 
 
 @pytest.fixture
 async def stack(settings: Settings) -> AsyncIterator[Stack]:
-    async with in_process(settings, "account", "payments", "gateway") as running:
+    async with in_process(settings, "catalog", "account", "payments", "gateway") as running:
         yield running
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The stack's time: 1 March 2026, 09:00 UTC, until a test moves it."""
+    return ManualClock(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def clocked_stack(settings: Settings, clock: ManualClock) -> AsyncIterator[Stack]:
+    """catalog, account, payments and the gateway, with catalog and account on `clock`."""
+    from gateway.app import create_gateway
+    from services.account.main import build as build_account
+    from services.catalog.main import build as build_catalog
+    from services.payments.main import build as build_payments
+
+    apps = {
+        "catalog": create_service_app(build_catalog(settings, clock), settings),
+        "account": create_service_app(build_account(settings, clock), settings),
+        "payments": create_service_app(build_payments(settings), settings),
+        "gateway": create_gateway(settings),
+    }
+    running = Stack(settings)
+    try:
+        for name, app in apps.items():
+            running.running[name] = await InProcess(name, app, settings.port_of(name)).start()
+        yield running
+    finally:
+        for process in reversed(list(running.running.values())):
+            await process.stop()

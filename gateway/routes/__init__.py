@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import dashboard, ops, payments
+from gateway.routes import account, catalog, dashboard, ops, payments
 
-ROUTERS: list[APIRouter] = [dashboard.router, payments.router, ops.router]
+ROUTERS: list[APIRouter] = [
+    dashboard.router,
+    account.router,
+    catalog.router,
+    payments.router,
+    ops.router,
+]

@@ -35,6 +35,7 @@ async def dashboard(request: Request, msisdn: Me, token: Token) -> Any:
             owner_name=data["owner_name"],
             tariff_id=data["tariff_id"],
             status=data["status"],
+            options=data.get("options", []),
             last_topup=data["last_topup"],
         )
     if "balance" not in missing:

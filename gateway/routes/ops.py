@@ -5,13 +5,76 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from gateway.deps import json_body, services_of, staff
+from gateway.deps import Token, json_body, services_of, staff
+from gateway.routes.account import forward
 from gateway.services import relay
 
 router = APIRouter(prefix="/ops/v1", tags=["staff"], dependencies=[Depends(staff)])
 
 
 @router.post("/subscribers", status_code=201)
-async def activate(request: Request) -> JSONResponse:
+async def activate(request: Request, token: Token) -> JSONResponse:
     body = await json_body(request)
-    return relay(await services_of(request).call("account", "POST", "/subscribers", json=body))
+    return relay(
+        await services_of(request).call("account", "POST", "/subscribers", json=body, token=token)
+    )
+
+
+@router.patch("/subscribers/{msisdn}/profile")
+async def update_profile(request: Request, msisdn: str, token: Token) -> JSONResponse:
+    path = f"/subscribers/{msisdn}/profile"
+    return await forward(request, "PATCH", path, token, actor="staff", body=True)
+
+
+@router.post("/subscribers/{msisdn}/suspension", status_code=201)
+async def suspend(request: Request, msisdn: str, token: Token) -> JSONResponse:
+    path = f"/subscribers/{msisdn}/suspension"
+    return await forward(request, "POST", path, token, actor="staff", body=True)
+
+
+@router.delete("/subscribers/{msisdn}/suspension")
+async def resume(request: Request, msisdn: str, token: Token) -> JSONResponse:
+    path = f"/subscribers/{msisdn}/suspension"
+    return await forward(request, "DELETE", path, token, actor="staff")
+
+
+@router.post("/subscribers/{msisdn}/subscriptions", status_code=201)
+async def add_subscription(request: Request, msisdn: str, token: Token) -> JSONResponse:
+    path = f"/subscribers/{msisdn}/subscriptions"
+    return await forward(request, "POST", path, token, actor="staff", body=True)
+
+
+@router.post("/subscribers/{msisdn}/support/questions/{question_id}/answer", status_code=201)
+async def answer(request: Request, msisdn: str, question_id: str, token: Token) -> JSONResponse:
+    path = f"/subscribers/{msisdn}/questions/{question_id}/answer"
+    return await forward(request, "POST", path, token, actor="staff", body=True)
+
+
+async def _catalog(request: Request, path: str) -> JSONResponse:
+    body = await json_body(request)
+    return relay(await services_of(request).call("catalog", "POST", path, json=body))
+
+
+@router.post("/catalog/tariffs", status_code=201)
+async def publish_tariff(request: Request) -> JSONResponse:
+    return await _catalog(request, "/tariffs")
+
+
+@router.post("/catalog/options", status_code=201)
+async def publish_option(request: Request) -> JSONResponse:
+    return await _catalog(request, "/options")
+
+
+@router.post("/catalog/tariffs/{tariff_id}/prices", status_code=201)
+async def change_tariff_price(request: Request, tariff_id: str) -> JSONResponse:
+    return await _catalog(request, f"/tariffs/{tariff_id}/prices")
+
+
+@router.post("/catalog/options/{option_id}/prices", status_code=201)
+async def change_option_price(request: Request, option_id: str) -> JSONResponse:
+    return await _catalog(request, f"/options/{option_id}/prices")
+
+
+@router.post("/catalog/tariffs/{tariff_id}/retirement", status_code=201)
+async def retire_tariff(request: Request, tariff_id: str) -> JSONResponse:
+    return await _catalog(request, f"/tariffs/{tariff_id}/retirement")

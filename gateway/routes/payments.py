@@ -1,4 +1,5 @@
-"""Money routes of the subscriber: balance and top-ups (payments service)."""
+"""Money routes of the subscriber (payments service): balance, history, top-ups,
+promised payment, transfers. Money-moving POSTs pass the `Idempotency-Key` on."""
 
 from __future__ import annotations
 
@@ -15,20 +16,111 @@ router = APIRouter(prefix="/api/v1/me", tags=["subscriber"])
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
-@router.post("/topups", status_code=201)
-async def top_up(
-    request: Request, msisdn: Me, token: Token, idempotency_key: IdempotencyKey = None
+async def _move(
+    request: Request, msisdn: str, path: str, token: str | None, key: str | None
 ) -> JSONResponse:
     body = await json_body(request)
-    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    headers = {"Idempotency-Key": key} if key else {}
     response = await services_of(request).call(
-        "payments", "POST", f"/balances/{msisdn}/topups", json=body, token=token, headers=headers
+        "payments", "POST", f"/balances/{msisdn}{path}", json=body, token=token, headers=headers
     )
     return relay(response)
 
 
+async def _read(request: Request, msisdn: str, path: str, token: str | None) -> JSONResponse:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return relay(
+        await services_of(request).call(
+            "payments", "GET", f"/balances/{msisdn}{path}{query}", token=token
+        )
+    )
+
+
+@router.post("/topups", status_code=201)
+async def top_up(
+    request: Request, msisdn: Me, token: Token, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    return await _move(request, msisdn, "/topups", token, idempotency_key)
+
+
 @router.get("/balance")
 async def balance(request: Request, msisdn: Me, token: Token) -> JSONResponse:
-    return relay(
-        await services_of(request).call("payments", "GET", f"/balances/{msisdn}", token=token)
-    )
+    return await _read(request, msisdn, "", token)
+
+
+@router.get("/operations")
+async def operations(request: Request, msisdn: Me, token: Token) -> JSONResponse:
+    """Query: `from`, `to` (ISO 8601 with offset; default the last month), `limit`, `cursor`."""
+    return await _read(request, msisdn, "/operations", token)
+
+
+@router.get("/promised-payment")
+async def promised_payment(request: Request, msisdn: Me, token: Token) -> JSONResponse:
+    return await _read(request, msisdn, "/promised-payment", token)
+
+
+@router.post("/promised-payment", status_code=201)
+async def take_promised_payment(
+    request: Request, msisdn: Me, token: Token, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    return await _move(request, msisdn, "/promised-payment", token, idempotency_key)
+
+
+@router.post("/transfers", status_code=201)
+async def transfer(
+    request: Request, msisdn: Me, token: Token, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    return await _move(request, msisdn, "/transfers", token, idempotency_key)
+
+
+@router.post("/withdrawals", status_code=201)
+async def withdraw(
+    request: Request, msisdn: Me, token: Token, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Body: `amount`, `card_token` and `card_last4` of a card tokenised at the acquirer."""
+    return await _move(request, msisdn, "/withdrawals", token, idempotency_key)
+
+
+@router.get("/loyalty")
+async def loyalty(request: Request, msisdn: Me, token: Token) -> JSONResponse:
+    return await _read(request, msisdn, "/loyalty", token)
+
+
+@router.post("/loyalty/redemptions", status_code=201)
+async def redeem_points(
+    request: Request, msisdn: Me, token: Token, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Body: `points` to turn into balance credit."""
+    return await _move(request, msisdn, "/loyalty/redemptions", token, idempotency_key)
+
+
+@router.get("/autopay")
+async def autopay(request: Request, msisdn: Me, token: Token) -> JSONResponse:
+    return await _read(request, msisdn, "/autopay", token)
+
+
+@router.put("/autopay")
+async def set_autopay(request: Request, msisdn: Me) -> JSONResponse:
+    """Body: `card_token`, `card_last4`, `threshold`, `amount`, `monthly_cap` (roubles)."""
+    body = await json_body(request)
+    path = f"/balances/{msisdn}/autopay"
+    return relay(await services_of(request).call("payments", "PUT", path, json=body))
+
+
+@router.delete("/autopay")
+async def cancel_autopay(request: Request, msisdn: Me) -> JSONResponse:
+    path = f"/balances/{msisdn}/autopay"
+    return relay(await services_of(request).call("payments", "DELETE", path))
+
+
+@router.get("/low-balance-alert")
+async def low_balance_alert(request: Request, msisdn: Me, token: Token) -> JSONResponse:
+    return await _read(request, msisdn, "/low-balance-alert", token)
+
+
+@router.put("/low-balance-alert")
+async def set_low_balance_alert(request: Request, msisdn: Me) -> JSONResponse:
+    """Body: `level` in roubles, or null to switch the notification off."""
+    body = await json_body(request)
+    path = f"/balances/{msisdn}/low-balance-alert"
+    return relay(await services_of(request).call("payments", "PUT", path, json=body))

@@ -25,6 +25,11 @@ CONSUME_BATCH = 500
 WARM_UP = 500
 
 
+def nats_url(settings: Settings) -> str:
+    assert settings.nats_url, "the bench always names its NATS server"
+    return settings.nats_url
+
+
 def sample_payload(msisdn: str = "79001234567", position: int = 20_000) -> bytes:
     """A real SubscriberActivated event as the relay would publish it."""
     subscriber = Subscriber.activate(msisdn, "Анна Сергеевна Орлова", "moscow", "smart")
@@ -38,7 +43,7 @@ async def raw_publish(
     settings: Settings, payload: bytes, count: int, producer: str, with_msg_id: bool
 ) -> float:
     """Pipelined `publish_async` to a stream configured like a producer's; msg/s."""
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(nats_url(settings))
     try:
         js = nc.jetstream(publish_async_max_pending=IN_FLIGHT)
         await ensure_stream(js, producer_stream_config(producer, settings))
@@ -72,7 +77,7 @@ async def raw_publish(
 
 async def raw_consume(settings: Settings, count: int, producer: str) -> float:
     """One durable pull consumer over the whole stream, fetch 500 + ack each; msg/s."""
-    nc = await nats.connect(settings.nats_url)
+    nc = await nats.connect(nats_url(settings))
     try:
         js = nc.jetstream()
         stream = producer_stream_config(producer, settings).name

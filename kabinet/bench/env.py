@@ -74,7 +74,9 @@ async def drop_namespace(settings: Settings) -> None:
     """Remove a namespace's streams and schemas from servers that outlive the run."""
     prefix = settings.namespace.upper() + "_"
     with contextlib.suppress(Exception):
-        nc = await nats.connect(settings.nats_url, connect_timeout=3, max_reconnect_attempts=1)
+        nc = await nats.connect(
+            settings.nats_url or "", connect_timeout=3, max_reconnect_attempts=1
+        )
         try:
             js = nc.jetstream()
             for name in await js.streams_info():

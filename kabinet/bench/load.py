@@ -19,20 +19,21 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from kabinet import consistency
+from kabinet import consistency, seed
 from kabinet.bench.env import say
 from kabinet.bench.procs import Children, CpuMeter, listening_pid
 from kabinet.money import format_rub, parse_rub
 from kabinet.settings import Settings
 
-PROCESSES = ("account", "payments", "gateway")
+# Account checks an activation against its copy of the catalog, so the catalog runs too.
+PROCESSES = ("catalog", "account", "payments", "gateway")
 BASE_KOPECKS = 100_00
 GIVE_UP_AFTER = 30.0  # seconds: a top-up not shown by then counts as an error
 STALE_HEADER = "Kabinet-Stale"
 DEV_IDENTITY_HEADER = "X-Kabinet-Msisdn"  # the dev profile's stand-in for sign-in
 CLIENT_SHARDS = 8
-OPERATIONAL = ("/healthz", "/readyz", "/metrics")
 CONNECTIONS_PER_SHARD = 16
+OPERATIONAL = ("/healthz", "/readyz", "/metrics")
 
 
 @dataclass
@@ -70,12 +71,25 @@ def shows(view: httpx.Response, round_: int) -> bool:
     return parse_rub(last["amount"]) - BASE_KOPECKS >= round_
 
 
+def seed_catalog(gateway_url: str, ops_token: str) -> str | None:
+    """The demo catalog (tariffs the activations name); its consistency token."""
+    with httpx.Client(base_url=gateway_url, timeout=GIVE_UP_AFTER) as client:
+        return seed.seed_catalog(client, ops_token)
+
+
 async def activate_all(
-    client: httpx.AsyncClient, ops_token: str, count: int, first: int = 0, concurrency: int = 16
+    client: httpx.AsyncClient,
+    ops_token: str,
+    count: int,
+    first: int = 0,
+    catalog_token: str | None = None,
+    concurrency: int = 16,
 ) -> list[tuple[str, str]]:
     """Activate `count` numbers through the gateway; (msisdn, consistency token) each."""
     gate = asyncio.Semaphore(concurrency)
     auth = {"Authorization": f"Bearer {ops_token}"}
+    if catalog_token:
+        auth[consistency.HEADER] = catalog_token
 
     async def one(msisdn: str) -> tuple[str, str]:
         async with gate:
@@ -179,7 +193,7 @@ class OpenLoop:
                 if loop.time() - due > GIVE_UP_AFTER:
                     result.errors["top-up never shown"] += 1
                     return
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, ValueError, KeyError) as exc:  # transport, JSON, header
             result.errors[type(exc).__name__] += 1
 
 
@@ -226,8 +240,13 @@ async def latency_run(
         say(f"starting {', '.join(PROCESSES)} as processes (logs in {log_dir})")
         await asyncio.to_thread(kids.start, *PROCESSES)
         async with gateway_clients(settings.url_of("gateway")) as clients:
-            say(f"activating {subscribers} subscribers through the gateway")
-            numbers = await activate_all(clients[0], settings.ops_token, subscribers)
+            say(f"seeding the demo catalog, activating {subscribers} subscribers")
+            token = await asyncio.to_thread(
+                seed_catalog, settings.url_of("gateway"), settings.ops_token
+            )
+            numbers = await activate_all(
+                clients[0], settings.ops_token, subscribers, catalog_token=token
+            )
             say(f"offering {rate:g} top-ups/s for {seconds:g} s")
             meter = CpuMeter(
                 {

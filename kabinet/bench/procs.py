@@ -116,7 +116,8 @@ def listening_pid(url: str) -> int | None:
     with contextlib.suppress(psutil.Error):
         for conn in psutil.net_connections("tcp"):
             if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
-                return conn.pid
+                pid: int | None = conn.pid
+                return pid
     return None
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from kabinet.consumer import Subscription
-from kabinet.effects import ProjectionEffects
+from kabinet.effects import ApplicationEffects, ProjectionEffects
+from services.account import debt
+from services.account.application import AccountApplication
+from services.account.catalog import CatalogProjection
 from services.account.projections import LastTopUp
 
 
-def subscriptions(last_topup: LastTopUp) -> list[Subscription]:
+def subscriptions(
+    app: AccountApplication, last_topup: LastTopUp, catalog: CatalogProjection
+) -> list[Subscription]:
     return [
         Subscription(
             "payments",
@@ -17,4 +22,16 @@ def subscriptions(last_topup: LastTopUp) -> list[Subscription]:
                 {"PaymentPosted": last_topup.on_payment_posted},
             ),
         ),
+        Subscription(
+            "payments",
+            ApplicationEffects(
+                app,
+                {
+                    "BalanceExhausted": debt.on_balance_exhausted,
+                    "PaymentPosted": debt.on_payment_posted,
+                },
+            ),
+            name="debt",
+        ),
+        Subscription("catalog", ProjectionEffects(catalog.store, catalog.name, catalog.handlers)),
     ]

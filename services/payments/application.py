@@ -1,72 +1,261 @@
-"""Payments use cases: load → call → save, every money movement idempotent."""
+"""Payments use cases: load → call → save, every money movement idempotent.
+
+A command and its idempotency record are saved in one transaction; a conflicting save
+(another command changed the ledger, or a concurrent request with the same key won)
+reloads and tries again, so the loser of a race either replays the winner's answer
+or applies its own movement on the fresh balance.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from contracts.account import SubscriberActivated
+from contracts.detailing import ChargeIncurred
 from kabinet import consistency
-from kabinet.domain import Conflict, NotFound, stable_id
+from kabinet.clock import Clock, SystemClock
+from kabinet.domain import Conflict, KabinetError, NotFound, stable_id
 from kabinet.effects import UnitOfWork
 from kabinet.eventstore import KabinetApplication, position_of
 from kabinet.idempotency import IdempotencyRecord, request_fingerprint
 from kabinet.money import format_rub
 from services.payments.domain import Balance
+from services.payments.rules import LOYALTY_POINT_KOPECKS, TransferPolicy
+from services.payments.watch import Watchlist
 
 MAX_ATTEMPTS = 50
+LEDGERS = "_ledgers"
+"""Internal part of a stored answer: the ledger versions it wrote (for the token)."""
+
+Attempt = Callable[[], tuple[list[Aggregate], dict[str, Any]]]
 
 
 class PaymentsApplication(KabinetApplication):
     name = "payments"
 
-    def balance(self, msisdn: str) -> Balance:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock | None = None,
+        transfers: TransferPolicy | None = None,
+    ) -> None:
+        super().__init__(env=env)
+        self.clock: Clock = clock or SystemClock()
+        self.transfers = transfers or TransferPolicy()
+        self.open_promises = Watchlist(self, Balance.PromisedPaymentGranted)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def balance(self, msisdn: str, *, field: str = "msisdn") -> Balance:
         try:
             found: Balance = self.repository.get(Balance.id_for(msisdn))
         except AggregateNotFoundError:
-            raise NotFound(f"no subscriber with number {msisdn}", field="msisdn") from None
+            raise NotFound(f"no subscriber with number {msisdn}", field=field) from None
         return found
+
+    # -- consumed events -----------------------------------------------------------------
 
     def on_subscriber_activated(self, uow: UnitOfWork, event: SubscriberActivated) -> None:
         if uow.find(Balance.id_for(event.msisdn)) is None:
-            uow.add(Balance.open(event.msisdn))
+            uow.add(Balance.open(event.msisdn, at=event.occurred_at))
 
-    def _idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
-        try:
-            record: IdempotencyRecord = self.repository.get(IdempotencyRecord.id_for(scope, key))
-        except AggregateNotFoundError:
-            return None
-        return record
+    def on_charge_incurred(self, uow: UnitOfWork, event: ChargeIncurred) -> None:
+        """Detailing decided a charge; debit it once (a charge id seen before is skipped).
+
+        A charge may arrive before the number's activation (the streams are separate),
+        so it opens the ledger if need be.
+        """
+        balance = uow.find(Balance.id_for(event.msisdn))
+        if balance is None:
+            balance = Balance.open(event.msisdn, at=event.occurred_at)
+        cause = str(event.event_id)
+        balance.apply_charge(
+            event.charge_id, event.kind, event.amount_kopecks, cause, self.clock.now()
+        )
+        uow.add(balance)
+
+    # -- commands ------------------------------------------------------------------------
 
     def top_up(self, msisdn: str, amount_kopecks: int, key: str) -> dict[str, Any]:
-        """A card top-up; the same key and body give the first answer again."""
-        scope = f"topup:{msisdn}"
-        fingerprint = request_fingerprint({"amount_kopecks": amount_kopecks})
-        for _ in range(MAX_ATTEMPTS):
-            existing = self._idempotency_record(scope, key)
-            if existing is not None:
-                return self._with_token(existing.replay(fingerprint))
+        """Money captured from a card; the same key and body give the first answer again."""
+
+        def attempt() -> tuple[list[Aggregate], dict[str, Any]]:
             balance = self.balance(msisdn)
             payment_id = str(stable_id("payment", msisdn, key))
-            balance.top_up(payment_id, amount_kopecks)
-            response = {
+            balance.top_up(payment_id, amount_kopecks, self.clock.now())
+            return [balance], {
                 "payment_id": payment_id,
                 "msisdn": msisdn,
                 "amount": format_rub(amount_kopecks),
                 "balance": format_rub(balance.kopecks),
-                "ledger_version": balance.version,
+                LEDGERS: {msisdn: balance.version},
             }
+
+        body = {"amount_kopecks": amount_kopecks}
+        return self.idempotent(f"topup:{msisdn}", key, body, attempt)
+
+    def grant_promise(self, msisdn: str, amount_kopecks: int, key: str) -> dict[str, Any]:
+        def attempt() -> tuple[list[Aggregate], dict[str, Any]]:
+            balance = self.balance(msisdn)
+            promise_id = str(stable_id("promise", msisdn, key))
+            balance.grant_promise(promise_id, amount_kopecks, self.clock.now())
+            assert balance.promise is not None
+            return [balance], {
+                "promise_id": promise_id,
+                "msisdn": msisdn,
+                "amount": format_rub(amount_kopecks),
+                "due_at": balance.promise.due_at.isoformat(),
+                **self.money_view(balance),
+                LEDGERS: {msisdn: balance.version},
+            }
+
+        body = {"amount_kopecks": amount_kopecks}
+        return self.idempotent(f"promise:{msisdn}", key, body, attempt)
+
+    def transfer(self, msisdn: str, to: str, amount_kopecks: int, key: str) -> dict[str, Any]:
+        """Both ledgers change in one save, or neither does."""
+
+        def attempt() -> tuple[list[Aggregate], dict[str, Any]]:
+            sender = self.balance(msisdn)
+            receiver = self.balance(to, field="to")
+            transfer_id = str(stable_id("transfer", msisdn, key))
+            sender.send_transfer(
+                transfer_id, receiver, amount_kopecks, self.transfers, self.clock.now()
+            )
+            fee = self.transfers.fee_for(amount_kopecks)
+            return [sender, receiver], {
+                "transfer_id": transfer_id,
+                "msisdn": msisdn,
+                "to": to,
+                "amount": format_rub(amount_kopecks),
+                "fee": format_rub(fee),
+                "balance": format_rub(sender.kopecks),
+                LEDGERS: {msisdn: sender.version, to: receiver.version},
+            }
+
+        body = {"to": to, "amount_kopecks": amount_kopecks}
+        return self.idempotent(f"transfer:{msisdn}", key, body, attempt)
+
+    def redeem_points(self, msisdn: str, points: int, key: str) -> dict[str, Any]:
+        def attempt() -> tuple[list[Aggregate], dict[str, Any]]:
+            balance = self.balance(msisdn)
+            redemption_id = str(stable_id("loyalty", msisdn, key))
+            balance.redeem_points(redemption_id, points, self.clock.now())
+            return [balance], {
+                "redemption_id": redemption_id,
+                "msisdn": msisdn,
+                "points": points,
+                "points_balance": balance.points,
+                "amount": format_rub(points * LOYALTY_POINT_KOPECKS),
+                "balance": format_rub(balance.kopecks),
+                LEDGERS: {msisdn: balance.version},
+            }
+
+        return self.idempotent(f"loyalty:{msisdn}", key, {"points": points}, attempt)
+
+    def set_alert_level(self, msisdn: str, level_kopecks: int | None) -> dict[str, Any]:
+        for _ in range(MAX_ATTEMPTS):
+            balance = self.balance(msisdn)
+            balance.set_alert_level(level_kopecks, self.clock.now())
+            try:
+                self.save(balance)
+            except IntegrityError:
+                continue  # the ledger moved meanwhile: look again
+            return self.alert_view(msisdn)
+        raise Conflict("the balance is busy, try again", field="level")
+
+    def alert_view(self, msisdn: str) -> dict[str, Any]:
+        level = self.balance(msisdn).alert_level
+        return {"msisdn": msisdn, "level": None if level is None else format_rub(level)}
+
+    def expire_due_promises(self) -> int:
+        """The due-term sweeper: withdraw the unpaid credit of every promise past its term."""
+        now = self.clock.now()
+        expired = 0
+        for balance_id in self.open_promises.refresh():
+            for _ in range(MAX_ATTEMPTS):
+                balance: Balance = self.repository.get(balance_id)
+                if balance.promise is None:
+                    self.open_promises.discard(balance_id)
+                    break
+                if not balance.expire_promise(now):
+                    break
+                try:
+                    self.save(balance)
+                except IntegrityError:
+                    continue  # a charge or top-up came first: look again
+                expired += 1
+                self.open_promises.discard(balance_id)
+                break
+        return expired
+
+    # -- mechanics -----------------------------------------------------------------------
+
+    @staticmethod
+    def money_view(balance: Balance) -> dict[str, str]:
+        return {
+            "balance": format_rub(balance.kopecks),
+            "promised_credit": format_rub(balance.credit),
+            "available": format_rub(balance.available),
+        }
+
+    def idempotent(self, scope: str, key: str, body: Any, attempt: Attempt) -> dict[str, Any]:
+        """Run `attempt` once per (scope, key): its aggregates are saved with the record.
+
+        The first try does not look for a record: a key used before makes the save
+        conflict on the record's id (and a refusal looks before it is raised), so a
+        fresh request costs no extra read.
+        """
+        fingerprint = request_fingerprint(body)
+        record_id = IdempotencyRecord.id_for(scope, key)
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                aggregates, response = attempt()
+            except KabinetError:
+                if (first := self._replay(record_id, fingerprint)) is not None:
+                    return first
+                raise
             record = IdempotencyRecord.record(scope, key, fingerprint, 201, response)
             try:
-                self.save(balance, record)
+                recordings = self.save(*aggregates, record)
             except IntegrityError:
-                continue  # a concurrent write won: look again
-            return self._with_token(response)
-        raise Conflict("the balance is busy, try again", field="msisdn")
+                # The key was used before, or a concurrent write won: look, then retry.
+                if (first := self._replay(record_id, fingerprint)) is not None:
+                    return first
+                continue
+            ledgers = {Balance.id_for(m) for m in response.get(LEDGERS, {})}
+            positions = [
+                r.notification.id for r in recordings if r.domain_event.originator_id in ledgers
+            ]
+            answer = self._with_token({**response, LEDGERS: {}})
+            if positions:
+                answer["consistency_token"] = consistency.encode({"payments": max(positions)})
+            return answer
+        raise Conflict("the balance is busy, try again", field="Idempotency-Key")
+
+    def _replay(self, record_id: Any, fingerprint: str) -> dict[str, Any] | None:
+        try:
+            existing: IdempotencyRecord = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        return self._with_token(existing.replay(fingerprint))
 
     def _with_token(self, response: dict[str, Any]) -> dict[str, Any]:
-        balance_id = Balance.id_for(response["msisdn"])
-        position = position_of(self, balance_id, response["ledger_version"])
-        return {**response, "consistency_token": consistency.encode({"payments": position})}
+        """The answer without its internal parts, with the token of the ledgers it wrote."""
+        ledgers: dict[str, int] = response.get(LEDGERS) or {}
+        if "ledger_version" in response:  # answers stored before ledgers were named
+            ledgers = {response["msisdn"]: response["ledger_version"]}
+        answer = {k: v for k, v in response.items() if k not in (LEDGERS, "ledger_version")}
+        if ledgers:
+            answer["consistency_token"] = self.token_of(ledgers)
+        return answer
+
+    def token_of(self, ledgers: dict[str, int]) -> str:
+        positions = [position_of(self, Balance.id_for(m), v) for m, v in ledgers.items()]
+        return consistency.encode({"payments": max(positions)})

@@ -13,4 +13,8 @@ def subscriptions(app: PaymentsApplication) -> list[Subscription]:
             "account",
             ApplicationEffects(app, {"SubscriberActivated": app.on_subscriber_activated}),
         ),
+        Subscription(
+            "detailing",
+            ApplicationEffects(app, {"ChargeIncurred": app.on_charge_incurred}),
+        ),
     ]

@@ -91,3 +91,69 @@ def bulk_top_ups(app: PaymentsApplication, msisdns: list[str], rounds: int) -> N
             for r in range(rounds):
                 balance.top_up(f"bulk-{r}", 100_00)
         app.save(*balances)
+
+
+class DetailingFeed:
+    """Publishes ChargeIncurred events to the DETAILING stream as detailing's relay would."""
+
+    def __init__(self, js: JetStreamContext, settings: Settings) -> None:
+        self.js = js
+        self.settings = settings
+        self.position = 0
+        self.last: dict[str, int] = {}
+
+    async def charge(
+        self, msisdn: str, amount_kopecks: int, charge_id: str | None = None
+    ) -> tuple[str, str]:
+        """Publish one charge; returns (charge_id, a consistency token naming its position)."""
+        from datetime import UTC, datetime
+
+        from contracts.detailing import ChargeIncurred
+        from contracts.subjects import subject
+        from kabinet.streams import ensure_stream, producer_stream_config
+
+        if self.position == 0:
+            await ensure_stream(self.js, producer_stream_config("detailing", self.settings))
+        self.position += 1
+        charge_id = charge_id or f"charge-{uuid.uuid4()}"
+        event = ChargeIncurred(
+            event_id=uuid.uuid4(),
+            occurred_at=datetime.now(UTC),
+            position=self.position,
+            msisdn=msisdn,
+            charge_id=charge_id,
+            kind="usage",
+            amount_kopecks=amount_kopecks,
+            cause_type="UsageRated",
+        )
+        partition = partition_of(msisdn, self.settings.partitions)
+        await self.js.publish(
+            subject("detailing", partition, "ChargeIncurred", self.settings.namespace),
+            event.model_dump_json().encode(),
+            headers={
+                "Nats-Msg-Id": f"{self.settings.namespace}:detailing:{self.position}",
+                "Kabinet-Position": str(self.position),
+            },
+        )
+        self.last[upstream_name("detailing", partition)] = self.position
+        return charge_id, consistency.encode({"detailing": self.position})
+
+
+async def activate_subscriber(client: object, ops_headers: dict[str, str], msisdn: str) -> str:
+    """Staff activates a number through the gateway; returns the consistency token."""
+    import httpx
+
+    assert isinstance(client, httpx.AsyncClient)
+    response = await client.post(
+        "/ops/v1/subscribers",
+        json={
+            "msisdn": msisdn,
+            "owner_name": "Анна Сергеевна Орлова",
+            "region": "moscow",
+            "tariff_id": "smart",
+        },
+        headers=ops_headers,
+    )
+    assert response.status_code == 201, response.text
+    token: str = response.json()["consistency_token"]
+    return token

@@ -1,0 +1,57 @@
+"""The published money rules: promised payment terms and eligibility, transfer limits, points.
+
+Every refusal names its rule (`PaymentsError.rule`), so a subscriber learns why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from kabinet.domain import KabinetError
+
+TOPUP_MIN_KOPECKS = 10_00
+TOPUP_MAX_KOPECKS = 15_000_00
+
+PROMISE_TERMS: dict[int, int] = {50_00: 3, 100_00: 3, 200_00: 7, 300_00: 7}
+"""Promised payment amounts (kopecks) → term in days, as the operator publishes them."""
+PROMISE_MAX_BALANCE_KOPECKS = 50_00
+"""A promised payment is for a balance that ran low: below 50.00 RUB."""
+PROMISE_MIN_ACCOUNT_AGE = timedelta(days=60)
+"""The number must have had its balance for at least 60 days."""
+PROMISE_MIN_TOPPED_UP_KOPECKS = 100_00
+"""Spending history: at least 100.00 RUB paid in by card over the number's life."""
+
+WITHDRAWAL_MIN_KOPECKS = 100_00
+WITHDRAWAL_MAX_KOPECKS = 15_000_00
+
+LOYALTY_KOPECKS_PER_POINT = 10_00
+"""One point per full 10.00 RUB of every card top-up."""
+LOYALTY_POINT_KOPECKS = 10
+"""A redeemed point is worth 0.10 RUB of balance credit."""
+LOYALTY_MIN_REDEMPTION = 100
+
+
+@dataclass(frozen=True)
+class TransferPolicy:
+    """Limits of transfers between subscribers; the fee is in basis points of the amount."""
+
+    min_kopecks: int = 1_00
+    max_kopecks: int = 5_000_00
+    daily_kopecks: int = 15_000_00
+    fee_bps: int = 0
+
+    def fee_for(self, amount_kopecks: int) -> int:
+        return (amount_kopecks * self.fee_bps + 9_999) // 10_000
+
+
+class PaymentsError(KabinetError):
+    """A refused money command; `rule` is the published rule that refused it."""
+
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.rule = rule
+
+
+class InsufficientFunds(PaymentsError):
+    status = 409

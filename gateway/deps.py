@@ -30,7 +30,7 @@ def settings_of(request: Request) -> Settings:
     return found
 
 
-def subscriber(
+async def subscriber(
     request: Request, msisdn: Annotated[str | None, Header(alias=DEV_IDENTITY_HEADER)] = None
 ) -> str:
     """Who is calling. Until sign-in exists, the dev profile names the number in a header."""
@@ -42,14 +42,14 @@ def subscriber(
         raise Unauthorized(str(exc), field=DEV_IDENTITY_HEADER) from None
 
 
-def staff(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+async def staff(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
     expected = settings_of(request).ops_token
     scheme, _, given = (authorization or "").partition(" ")
     if not expected or scheme.lower() != "bearer" or not secrets.compare_digest(given, expected):
         raise Unauthorized("staff credential required", field="Authorization")
 
 
-def token_of(
+async def token_of(
     header: Annotated[str | None, Header(alias=consistency.HEADER)] = None,
     query: Annotated[str | None, Query(alias="consistency_token")] = None,
 ) -> str | None:

@@ -127,7 +127,7 @@ class PartitionConsumer:
         try:
             while not self.stopping:
                 try:
-                    msgs = await sub.fetch(self.settings.consumer_batch, timeout=FETCH_TIMEOUT)
+                    msgs = await self.fetch(sub)
                 except (TimeoutError, nats.errors.TimeoutError):
                     continue
                 self.handling = True
@@ -138,6 +138,21 @@ class PartitionConsumer:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def fetch(self, sub: JetStreamContext.PullSubscription) -> list[Msg]:
+        """Wait for one message, then take what is already pending, up to a batch.
+
+        A long-polling `fetch(batch > 1)` in nats-py 2.16 can leave an orphaned pull
+        request behind after a client-side timeout, and a later message may then sit in
+        it until that request expires; waiting for a single message avoids it.
+        """
+        msgs = list(await sub.fetch(1, timeout=FETCH_TIMEOUT))
+        pending = msgs[-1].metadata.num_pending if msgs else 0
+        if pending and self.settings.consumer_batch > 1:
+            more = min(self.settings.consumer_batch - 1, pending)
+            with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
+                msgs.extend(await sub.fetch(more, timeout=FETCH_TIMEOUT))
+        return msgs
 
     def check_deliveries(self, msgs: Sequence[Msg]) -> None:
         """Every delivery since `prepare` must reach us: a gap means messages went astray

@@ -47,7 +47,6 @@ def persistence_env(settings: Settings, service: str) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size * 2),
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_CONNECT_TIMEOUT": "10",
-        "POSTGRES_PRE_PING": "y",
     }
 
 

@@ -6,8 +6,9 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
 
-from gateway.services import Services
+from gateway.services import Services, relay
 from kabinet import consistency
 from kabinet.domain import KabinetError
 from kabinet.msisdn import MsisdnError, normalize_msisdn
@@ -67,3 +68,24 @@ async def json_body(request: Request) -> Any:
         return await request.json()
     except ValueError:
         raise KabinetError("request body must be JSON", field="body") from None
+
+
+async def forward(
+    request: Request,
+    service: str,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    body: bool = False,
+    query: bool = False,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """One call to a service; its answer (problem or not) passes through to the client."""
+    payload: Any = await json_body(request) if body else None
+    if query and request.url.query:
+        path = f"{path}?{request.url.query}"
+    response = await services_of(request).call(
+        service, method, path, json=payload, token=token, headers=headers
+    )
+    return relay(response)

@@ -5,54 +5,49 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from gateway.deps import Token, json_body, services_of, staff
-from gateway.routes.account import forward
-from gateway.services import relay
+from gateway.deps import Token, forward, staff
+from gateway.routes.account import to_account
 
 router = APIRouter(prefix="/ops/v1", tags=["staff"], dependencies=[Depends(staff)])
 
 
 @router.post("/subscribers", status_code=201)
 async def activate(request: Request, token: Token) -> JSONResponse:
-    body = await json_body(request)
-    return relay(
-        await services_of(request).call("account", "POST", "/subscribers", json=body, token=token)
-    )
+    return await forward(request, "account", "POST", "/subscribers", token=token, body=True)
 
 
 @router.patch("/subscribers/{msisdn}/profile")
 async def update_profile(request: Request, msisdn: str, token: Token) -> JSONResponse:
     path = f"/subscribers/{msisdn}/profile"
-    return await forward(request, "PATCH", path, token, actor="staff", body=True)
+    return await to_account(request, "PATCH", path, token, actor="staff", body=True)
 
 
 @router.post("/subscribers/{msisdn}/suspension", status_code=201)
 async def suspend(request: Request, msisdn: str, token: Token) -> JSONResponse:
     path = f"/subscribers/{msisdn}/suspension"
-    return await forward(request, "POST", path, token, actor="staff", body=True)
+    return await to_account(request, "POST", path, token, actor="staff", body=True)
 
 
 @router.delete("/subscribers/{msisdn}/suspension")
 async def resume(request: Request, msisdn: str, token: Token) -> JSONResponse:
     path = f"/subscribers/{msisdn}/suspension"
-    return await forward(request, "DELETE", path, token, actor="staff")
+    return await to_account(request, "DELETE", path, token, actor="staff")
 
 
 @router.post("/subscribers/{msisdn}/subscriptions", status_code=201)
 async def add_subscription(request: Request, msisdn: str, token: Token) -> JSONResponse:
     path = f"/subscribers/{msisdn}/subscriptions"
-    return await forward(request, "POST", path, token, actor="staff", body=True)
+    return await to_account(request, "POST", path, token, actor="staff", body=True)
 
 
 @router.post("/subscribers/{msisdn}/support/questions/{question_id}/answer", status_code=201)
 async def answer(request: Request, msisdn: str, question_id: str, token: Token) -> JSONResponse:
     path = f"/subscribers/{msisdn}/questions/{question_id}/answer"
-    return await forward(request, "POST", path, token, actor="staff", body=True)
+    return await to_account(request, "POST", path, token, actor="staff", body=True)
 
 
 async def _catalog(request: Request, path: str) -> JSONResponse:
-    body = await json_body(request)
-    return relay(await services_of(request).call("catalog", "POST", path, json=body))
+    return await forward(request, "catalog", "POST", path, body=True)
 
 
 @router.post("/catalog/tariffs", status_code=201)

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
-from gateway.deps import Me, Token, json_body, services_of
-from gateway.services import relay
+from gateway.deps import Me, Token, forward
 
 router = APIRouter(prefix="/api/v1/me", tags=["subscriber"])
 
@@ -19,20 +18,16 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 async def _move(
     request: Request, msisdn: str, path: str, token: str | None, key: str | None
 ) -> JSONResponse:
-    body = await json_body(request)
     headers = {"Idempotency-Key": key} if key else {}
-    response = await services_of(request).call(
-        "payments", "POST", f"/balances/{msisdn}{path}", json=body, token=token, headers=headers
-    )
-    return relay(response)
+    return await forward(
+        request, "payments", "POST", f"/balances/{msisdn}{path}",
+        token=token, body=True, headers=headers,
+    )  # fmt: skip
 
 
 async def _read(request: Request, msisdn: str, path: str, token: str | None) -> JSONResponse:
-    query = f"?{request.url.query}" if request.url.query else ""
-    return relay(
-        await services_of(request).call(
-            "payments", "GET", f"/balances/{msisdn}{path}{query}", token=token
-        )
+    return await forward(
+        request, "payments", "GET", f"/balances/{msisdn}{path}", token=token, query=True
     )
 
 
@@ -102,15 +97,12 @@ async def autopay(request: Request, msisdn: Me, token: Token) -> JSONResponse:
 @router.put("/autopay")
 async def set_autopay(request: Request, msisdn: Me) -> JSONResponse:
     """Body: `card_token`, `card_last4`, `threshold`, `amount`, `monthly_cap` (roubles)."""
-    body = await json_body(request)
-    path = f"/balances/{msisdn}/autopay"
-    return relay(await services_of(request).call("payments", "PUT", path, json=body))
+    return await forward(request, "payments", "PUT", f"/balances/{msisdn}/autopay", body=True)
 
 
 @router.delete("/autopay")
 async def cancel_autopay(request: Request, msisdn: Me) -> JSONResponse:
-    path = f"/balances/{msisdn}/autopay"
-    return relay(await services_of(request).call("payments", "DELETE", path))
+    return await forward(request, "payments", "DELETE", f"/balances/{msisdn}/autopay")
 
 
 @router.get("/low-balance-alert")
@@ -121,6 +113,5 @@ async def low_balance_alert(request: Request, msisdn: Me, token: Token) -> JSONR
 @router.put("/low-balance-alert")
 async def set_low_balance_alert(request: Request, msisdn: Me) -> JSONResponse:
     """Body: `level` in roubles, or null to switch the notification off."""
-    body = await json_body(request)
     path = f"/balances/{msisdn}/low-balance-alert"
-    return relay(await services_of(request).call("payments", "PUT", path, json=body))
+    return await forward(request, "payments", "PUT", path, body=True)

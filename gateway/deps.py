@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Header, Query, Request, Response
 
 from gateway.services import Services, relay
 from kabinet import consistency
@@ -80,7 +79,7 @@ async def forward(
     body: bool = False,
     query: bool = False,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> Response:
     """One call to a service; its answer (problem or not) passes through to the client."""
     payload: Any = await json_body(request) if body else None
     if query and request.url.query:

@@ -26,6 +26,7 @@ from kabinet.testing import Servers, isolated_settings, remove_namespace
 from services.payments.acquiring import AcquirerAnswer, Outcome
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
+from services.payments.ledger import Movement
 from services.payments.rules import PROMISE_TERMS, TransferPolicy
 from services.payments.withdrawals import Withdrawals
 from tests.integration.helpers import numbers
@@ -258,7 +259,7 @@ class LedgerMachine(RuleBasedStateMachine):
             running = 0
             seen: set[str] = set()
             for event in self.app.repository.event_store.get(balance.id):
-                if isinstance(event, Balance.Movement):
+                if isinstance(event, Movement):
                     running += event.delta
                     assert event.balance_kopecks == running
                     cause = _cause(event)
@@ -297,7 +298,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert getattr(refused.value, "rule", None) == rule_name
 
 
-def _cause(event: Balance.Movement) -> str:
+def _cause(event: Movement) -> str:
     for name in ("charge_id", "payment_id", "transfer_id", "withdrawal_id"):
         if hasattr(event, name):
             return f"{type(event).__name__}:{getattr(event, name)}"

@@ -1,23 +1,15 @@
-"""Calls from the gateway to the services, over HTTP with per-call timeouts.
-
-One aiohttp session (one keep-alive connection pool) serves every service: its
-connector hands a free connection to a request in constant time, where httpx's pool
-scanned (and polled) every pooled connection per request and became the gateway's
-bottleneck under load.
-"""
+"""Calls from the gateway to the services, over one pooled HTTP session with
+per-call timeouts."""
 
 from __future__ import annotations
 
-import json as jsonlib
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from fastapi import Response
-from multidict import CIMultiDictProxy
 
 from kabinet import consistency, context
+from kabinet.client import Reply, pooled_session, request
 from kabinet.http import PROBLEM, problem
 from kabinet.settings import SERVICES, Settings
 
@@ -31,22 +23,6 @@ class ServiceUnavailable(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A service's answer, read in full."""
-
-    status_code: int
-    headers: Mapping[str, str]
-    content: bytes
-
-    def json(self) -> Any:
-        return jsonlib.loads(self.content)
-
-    @property
-    def text(self) -> str:
-        return self.content.decode()
-
-
 class Services:
     """The services by name, behind one pooled HTTP session."""
 
@@ -58,12 +34,7 @@ class Services:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=400, limit_per_host=200),
-                timeout=aiohttp.ClientTimeout(total=self.settings.service_timeout),
-                auto_decompress=False,
-                skip_auto_headers=("User-Agent",),
-            )
+            self._session = pooled_session(200, self.settings.service_timeout)
         return self._session
 
     async def close(self) -> None:
@@ -83,16 +54,9 @@ class Services:
         sent = {context.CORRELATION_HEADER: context.correlation_id(), **(headers or {})}
         if token:
             sent[consistency.HEADER] = token
-        body = None
-        if json is not None:
-            body = jsonlib.dumps(json).encode()
-            sent["Content-Type"] = "application/json"
         url = self._bases[service] + path
         try:
-            async with self.session.request(method, url, data=body, headers=sent) as response:
-                content = await response.read()
-                found: CIMultiDictProxy[str] = response.headers
-                return Reply(response.status, found, content)
+            return await request(self.session, method, url, json=json, headers=sent)
         except TimeoutError:
             raise ServiceUnavailable(service, "timed out") from None
         except aiohttp.ClientError as exc:

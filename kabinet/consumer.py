@@ -118,6 +118,7 @@ class PartitionConsumer:
         )
         await self.js.add_consumer(self.stream, config)
         self.position = await asyncio.to_thread(self.effects.position, self.upstream)
+        self.effects.progress.advance(self.upstream, self.position)
         self.next_delivery = 1
         return await self.js.pull_subscribe_bind(self.durable, self.stream)
 
@@ -185,6 +186,7 @@ class PartitionConsumer:
         if events:
             rejections = await asyncio.to_thread(self.effects.apply, self.upstream, events)
             self.position = events[-1].position
+            self.effects.progress.advance(self.upstream, self.position)
             self._applied.inc(len(events))
             await self.reject(rejections)
         self.batches += 1

@@ -9,6 +9,7 @@ A batch is applied in one transaction with one tracking row (its last position).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,8 +39,40 @@ class Rejection:
     reason: str
 
 
+class Progress:
+    """Positions this process saw committed, per upstream; waiters wake as they move.
+
+    The consumer that owns an upstream's partition advances it after each commit, so a
+    read waiting on a consistency token in the same process wakes at once instead of
+    polling PostgreSQL. Used from the event loop only.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, int] = {}
+        self._moved: dict[str, asyncio.Event] = {}
+
+    def reached(self, upstream: str, position: int) -> bool:
+        return self._known.get(upstream, 0) >= position
+
+    def advance(self, upstream: str, position: int) -> None:
+        if position > self._known.get(upstream, 0):
+            self._known[upstream] = position
+            moved = self._moved.pop(upstream, None)
+            if moved is not None:
+                moved.set()
+
+    async def moved(self, upstream: str, timeout: float) -> None:
+        """Return when `upstream` advances, or after `timeout` seconds."""
+        moved = self._moved.setdefault(upstream, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await moved.wait()
+
+
 class Effects(Protocol):
     """A sink for one consumer's effects, keyed by upstream (`<producer>:<partition>`)."""
+
+    progress: Progress
 
     def position(self, upstream: str) -> int: ...
 
@@ -86,6 +119,7 @@ class ApplicationEffects:
     ) -> None:
         self.app = app
         self.handlers = handlers
+        self.progress = Progress()
 
     def position(self, upstream: str) -> int:
         return self.app.tracked_position(upstream)
@@ -179,6 +213,7 @@ class ProjectionEffects:
         self.store = store
         self.name = name
         self.handlers = handlers
+        self.progress = Progress()
 
     def position(self, upstream: str) -> int:
         return self.store.position(self.name, upstream)
@@ -210,13 +245,21 @@ class ProjectionEffects:
 
 
 async def wait_for_position(effects: Effects, upstream: str, position: int, timeout: float) -> bool:
-    """Wait (bounded) until `effects` has applied `upstream` up to `position`."""
+    """Wait (bounded) until `effects` has applied `upstream` up to `position`.
+
+    Wakes as soon as this process's consumer commits past `position`; the tracking row
+    in PostgreSQL is checked too, with growing pauses, for a partition another replica owns.
+    """
+    progress = effects.progress
     deadline = time.monotonic() + timeout
-    delay = 0.002
-    while True:
+    delay = 0.005
+    while not progress.reached(upstream, position):
         if await asyncio.to_thread(effects.position, upstream) >= position:
+            progress.advance(upstream, position)
             return True
-        if time.monotonic() >= deadline:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             return False
-        await asyncio.sleep(delay)  # poll: tracking rows live in PostgreSQL
-        delay = min(delay * 2, 0.05)
+        await progress.moved(upstream, min(delay, remaining))
+        delay = min(delay * 2, 0.1)
+    return True

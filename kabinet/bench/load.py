@@ -11,17 +11,19 @@ import asyncio
 import contextlib
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from kabinet import consistency, seed
 from kabinet.bench.env import say
 from kabinet.bench.procs import Children, CpuMeter, listening_pid
+from kabinet.client import Reply, pooled_session, request
 from kabinet.money import format_rub, parse_rub
 from kabinet.settings import Settings
 
@@ -31,8 +33,7 @@ BASE_KOPECKS = 100_00
 GIVE_UP_AFTER = 30.0  # seconds: a top-up not shown by then counts as an error
 STALE_HEADER = "Kabinet-Stale"
 DEV_IDENTITY_HEADER = "X-Kabinet-Msisdn"  # the dev profile's stand-in for sign-in
-CLIENT_SHARDS = 8
-CONNECTIONS_PER_SHARD = 16
+CONNECTIONS = 256
 OPERATIONAL = ("/healthz", "/readyz", "/metrics")
 
 
@@ -60,7 +61,18 @@ def amount_of(round_: int) -> str:
     return format_rub(BASE_KOPECKS + round_)
 
 
-def shows(view: httpx.Response, round_: int) -> bool:
+@dataclass(frozen=True)
+class Gateway:
+    session: aiohttp.ClientSession
+    url: str
+
+    async def call(
+        self, method: str, path: str, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Reply:
+        return await request(self.session, method, self.url + path, json=json, headers=headers)
+
+
+def shows(view: Reply, round_: int) -> bool:
     """The dashboard shows this top-up (or a later one of the same number), not stale."""
     if STALE_HEADER in view.headers:
         return False
@@ -78,7 +90,7 @@ def seed_catalog(gateway_url: str, ops_token: str) -> str | None:
 
 
 async def activate_all(
-    client: httpx.AsyncClient,
+    client: Gateway,
     ops_token: str,
     count: int,
     first: int = 0,
@@ -93,7 +105,8 @@ async def activate_all(
 
     async def one(msisdn: str) -> tuple[str, str]:
         async with gate:
-            response = await client.post(
+            response = await client.call(
+                "POST",
                 "/ops/v1/subscribers",
                 json={
                     "msisdn": msisdn,
@@ -111,31 +124,21 @@ async def activate_all(
 
 
 @contextlib.asynccontextmanager
-async def gateway_clients(
-    url: str, shards: int = CLIENT_SHARDS, connections: int = CONNECTIONS_PER_SHARD
-) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """Several small connection pools instead of one big one: httpcore hands a connection
-    to a request by scanning the whole pool (O(connections × queued requests)), which made a
-    single 1,000-connection client the bottleneck of the load generator."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with contextlib.AsyncExitStack() as stack:
-        yield [
-            await stack.enter_async_context(
-                httpx.AsyncClient(base_url=url, timeout=GIVE_UP_AFTER, limits=limits)
-            )
-            for _ in range(shards)
-        ]
+async def gateway_client(url: str) -> AsyncIterator[Gateway]:
+    """The load generator's client: one pooled session, requests addressed by path."""
+    async with pooled_session(CONNECTIONS, GIVE_UP_AFTER) as session:
+        yield Gateway(session, url.rstrip("/"))
 
 
 class OpenLoop:
     def __init__(
         self,
-        clients: Sequence[httpx.AsyncClient],
+        client: Gateway,
         subscribers: list[tuple[str, str]],
         rate: float,
         seconds: float,
     ) -> None:
-        self.clients = clients
+        self.client = client
         self.subscribers = subscribers
         self.result = LoadResult(offered=max(1, round(rate * seconds)), rate=rate)
 
@@ -163,13 +166,13 @@ class OpenLoop:
         result.send_lag.append(loop.time() - due)
         msisdn, activation_token = self.subscribers[i % len(self.subscribers)]
         round_ = i // len(self.subscribers)
-        client = self.clients[i % len(self.clients)]
+        client = self.client
         headers = {DEV_IDENTITY_HEADER: msisdn, "Idempotency-Key": f"bench-{i}"}
         if round_ == 0:
             headers[consistency.HEADER] = activation_token
         try:
-            paid = await client.post(
-                "/api/v1/me/topups", json={"amount": amount_of(round_)}, headers=headers
+            paid = await client.call(
+                "POST", "/api/v1/me/topups", json={"amount": amount_of(round_)}, headers=headers
             )
             if paid.status_code != 201:
                 result.errors[f"top-up answered {paid.status_code}"] += 1
@@ -180,7 +183,7 @@ class OpenLoop:
                 consistency.HEADER: paid.headers[consistency.HEADER],
             }
             while True:
-                view = await client.get("/api/v1/me/dashboard", headers=read)
+                view = await client.call("GET", "/api/v1/me/dashboard", headers=read)
                 if view.status_code != 200:
                     result.errors[f"dashboard answered {view.status_code}"] += 1
                     return
@@ -193,18 +196,18 @@ class OpenLoop:
                 if loop.time() - due > GIVE_UP_AFTER:
                     result.errors["top-up never shown"] += 1
                     return
-        except (httpx.HTTPError, ValueError, KeyError) as exc:  # transport, JSON, header
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
             result.errors[type(exc).__name__] += 1
 
 
 Timings = dict[tuple[str, str], tuple[float, float]]
 
 
-async def scrape_timings(client: httpx.AsyncClient, settings: Settings) -> Timings:
+async def scrape_timings(client: Gateway, settings: Settings) -> Timings:
     """Each process's own request timings from its /metrics: (count, sum of seconds)."""
     found: Timings = {}
     for name in PROCESSES:
-        text = (await client.get(f"{settings.url_of(name)}/metrics")).text
+        text = (await request(client.session, "GET", f"{settings.url_of(name)}/metrics")).text
         for family in text_string_to_metric_families(text):
             if family.name != "kabinet_http_request_seconds":
                 continue
@@ -239,13 +242,13 @@ async def latency_run(
     try:
         say(f"starting {', '.join(PROCESSES)} as processes (logs in {log_dir})")
         await asyncio.to_thread(kids.start, *PROCESSES)
-        async with gateway_clients(settings.url_of("gateway")) as clients:
+        async with gateway_client(settings.url_of("gateway")) as client:
             say(f"seeding the demo catalog, activating {subscribers} subscribers")
             token = await asyncio.to_thread(
                 seed_catalog, settings.url_of("gateway"), settings.ops_token
             )
             numbers = await activate_all(
-                clients[0], settings.ops_token, subscribers, catalog_token=token
+                client, settings.ops_token, subscribers, catalog_token=token
             )
             say(f"offering {rate:g} top-ups/s for {seconds:g} s")
             meter = CpuMeter(
@@ -256,11 +259,11 @@ async def latency_run(
                 },
                 {"postgres (all backends)": listening_pid(settings.database_url or "")},
             )
-            before = await scrape_timings(clients[0], settings)
+            before = await scrape_timings(client, settings)
             meter.start()
-            result = await OpenLoop(clients, numbers, rate, seconds).run()
+            result = await OpenLoop(client, numbers, rate, seconds).run()
             result.cpu = meter.stop()
-            result.server_time = timing_diff(before, await scrape_timings(clients[0], settings))
+            result.server_time = timing_diff(before, await scrape_timings(client, settings))
         result.peak_rss_mb = kids.peak_rss_mb()
         return result
     except Exception:

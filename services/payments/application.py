@@ -3,7 +3,8 @@
 A command and its idempotency record are saved in one transaction; a conflicting save
 (another command changed the ledger, or a concurrent request with the same key won)
 reloads and tries again, so the loser of a race either replays the winner's answer
-or applies its own movement on the fresh balance.
+or applies its own movement on the fresh balance. A refusal naming a rule is kept under
+its key the same way (the record alone), so a retry is refused identically.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kabinet.eventstore import KabinetApplication, position_of
 from kabinet.idempotency import IdempotencyRecord, request_fingerprint
 from kabinet.money import format_rub
 from services.payments.domain import Balance
-from services.payments.rules import LOYALTY_POINT_KOPECKS, TransferPolicy
+from services.payments.rules import LOYALTY_POINT_KOPECKS, PaymentsError, TransferPolicy
 from services.payments.watch import Watchlist
 
 MAX_ATTEMPTS = 50
@@ -208,20 +209,28 @@ class PaymentsApplication(KabinetApplication):
     def idempotent(self, scope: str, key: str, body: Any, attempt: Attempt) -> dict[str, Any]:
         """Run `attempt` once per (scope, key): its aggregates are saved with the record.
 
+        A refusal that names a rule is the first answer too: its record is saved alone
+        (nothing moved), so a retry gets the same problem. Other refusals (an unknown
+        number, a busy ledger) are not kept: a retry may succeed.
+
         The first try does not look for a record: a key used before makes the save
-        conflict on the record's id (and a refusal looks before it is raised), so a
-        fresh request costs no extra read.
+        conflict on the record's id (and an unkept refusal looks before it is raised),
+        so a fresh request costs no extra read.
         """
         fingerprint = request_fingerprint(body)
         record_id = IdempotencyRecord.id_for(scope, key)
         for _ in range(MAX_ATTEMPTS):
+            refusal: PaymentsError | None = None
             try:
                 aggregates, response = attempt()
+            except PaymentsError as refused:
+                refusal, aggregates, response = refused, [], refused.stored()
             except KabinetError:
                 if (first := self._replay(record_id, fingerprint)) is not None:
                     return first
                 raise
-            record = IdempotencyRecord.record(scope, key, fingerprint, 201, response)
+            status = 201 if refusal is None else refusal.status
+            record = IdempotencyRecord.record(scope, key, fingerprint, status, response)
             try:
                 recordings = self.save(*aggregates, record)
             except IntegrityError:
@@ -229,6 +238,8 @@ class PaymentsApplication(KabinetApplication):
                 if (first := self._replay(record_id, fingerprint)) is not None:
                     return first
                 continue
+            if refusal is not None:
+                raise refusal
             ledgers = {Balance.id_for(m) for m in response.get(LEDGERS, {})}
             positions = [
                 r.notification.id for r in recordings if r.domain_event.originator_id in ledgers
@@ -240,11 +251,15 @@ class PaymentsApplication(KabinetApplication):
         raise Conflict("the balance is busy, try again", field="Idempotency-Key")
 
     def _replay(self, record_id: Any, fingerprint: str) -> dict[str, Any] | None:
+        """The first answer under this key (a kept refusal is raised again), if any."""
         try:
             existing: IdempotencyRecord = self.repository.get(record_id)
         except AggregateNotFoundError:
             return None
-        return self._with_token(existing.replay(fingerprint))
+        first = existing.replay(fingerprint)
+        if existing.status >= 400:
+            raise PaymentsError.from_stored(existing.status, first)
+        return self._with_token(first)
 
     def _with_token(self, response: dict[str, Any]) -> dict[str, Any]:
         """The answer without its internal parts, with the token of the ledgers it wrote."""

@@ -20,15 +20,11 @@ from kabinet.domain import Conflict, KabinetError, NotFound
 from kabinet.money import format_rub
 from services.payments.acquiring import Acquirer, AcquirerAnswer, answer_of
 from services.payments.application import MAX_ATTEMPTS, PaymentsApplication
-from services.payments.rules import PaymentsError
+from services.payments.rules import CardDeclined
 from services.payments.topups import CardTopUp
 from services.payments.watch import Watchlist
 
 log = structlog.get_logger("payments.cards")
-
-
-class CardDeclined(PaymentsError):
-    status = 402
 
 
 class BadSignature(KabinetError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from kabinet.domain import KabinetError
 
@@ -52,6 +53,36 @@ class PaymentsError(KabinetError):
         super().__init__(message, field=field)
         self.rule = rule
 
+    def stored(self) -> dict[str, Any]:
+        """The refusal as kept under an Idempotency-Key (its problem, less the status)."""
+        return {
+            "title": type(self).__name__,
+            "detail": self.message,
+            "field": self.field,
+            "rule": self.rule,
+        }
+
+    @staticmethod
+    def from_stored(status: int, stored: dict[str, Any]) -> PaymentsError:
+        """The refusal kept under a key, raised again as the same problem."""
+        kind = REFUSALS.get(stored["title"], PaymentsError)
+        refusal = kind(stored["detail"], field=stored["field"], rule=stored["rule"])
+        refusal.status = status
+        return refusal
+
 
 class InsufficientFunds(PaymentsError):
     status = 409
+
+
+class CardDeclined(PaymentsError):
+    status = 402
+
+
+class PayoutRejected(PaymentsError):
+    status = 402
+
+
+REFUSALS: dict[str, type[PaymentsError]] = {
+    kind.__name__: kind for kind in (PaymentsError, InsufficientFunds, CardDeclined, PayoutRejected)
+}

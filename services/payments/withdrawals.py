@@ -14,12 +14,8 @@ from kabinet.money import format_rub
 from services.payments.acquiring import Acquirer, AcquirerAnswer
 from services.payments.application import LEDGERS, MAX_ATTEMPTS, PaymentsApplication
 from services.payments.domain import Balance
-from services.payments.rules import PaymentsError
+from services.payments.rules import PayoutRejected
 from services.payments.watch import Watchlist
-
-
-class PayoutRejected(PaymentsError):
-    status = 402
 
 
 class Withdrawals:

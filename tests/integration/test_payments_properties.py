@@ -1,7 +1,7 @@
 """A stateful property test of the ledger on PostgreSQL: random top-ups, charges (with
 redeliveries), promised payments (grant, repay, expire on a moved clock), transfers and
 withdrawals (paid, rejected, held then settled), loyalty redemptions and retried idempotent
-requests, checked against a model after every step."""
+requests (refused ones too), checked against a model after every step."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.bank = Bank()
         self.withdrawals = Withdrawals(self.app, self.bank)
         self.held: dict[str, tuple[str, int]] = {}  # withdrawal id → (number, amount)
+        self.refusals: list[tuple[str, Any, tuple[Any, ...]]] = []  # rule, command, arguments
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -190,12 +191,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(who=WHO, points=st.integers(50, 400))
     def redeem_points(self, who: int, points: int) -> None:
         msisdn = self.people[who]
+        key = uuid.uuid4().hex
         if points < 100:
-            self.refused("loyalty_minimum", self.app.redeem_points, msisdn, points, "r")
+            self.refused("loyalty_minimum", self.app.redeem_points, msisdn, points, key)
         elif points > self.topped[msisdn] // 10_00 - self.redeemed[msisdn]:
-            self.refused("loyalty_points", self.app.redeem_points, msisdn, points, "r")
+            self.refused("loyalty_points", self.app.redeem_points, msisdn, points, key)
         else:
-            self.app.redeem_points(msisdn, points, uuid.uuid4().hex)
+            self.app.redeem_points(msisdn, points, key)
             self.redeemed[msisdn] += points
             self.own[msisdn] += points * 10
             self.paid_in += points * 10
@@ -239,6 +241,13 @@ class LedgerMachine(RuleBasedStateMachine):
             else:
                 self.own[msisdn] += kopecks
         self.held.clear()
+
+    @precondition(lambda self: bool(self.refusals))
+    @rule(data=st.data())
+    def retry_a_refused_request(self, data: st.DataObject) -> None:
+        """The same key and body get the first refusal again, whatever changed since."""
+        rule_name, command, args = data.draw(st.sampled_from(self.refusals))
+        self.refused(rule_name, command, *args)
 
     @rule(hours=st.integers(1, 24 * 8))
     def time_passes(self, hours: int) -> None:
@@ -296,6 +305,7 @@ class LedgerMachine(RuleBasedStateMachine):
         with pytest.raises(KabinetError) as refused:
             command(*args)
         assert getattr(refused.value, "rule", None) == rule_name
+        self.refusals.append((rule_name, command, args))
 
 
 def _cause(event: Movement) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from contracts.detailing import ChargeIncurred
 from contracts.registry import parse_event
 from kabinet.clock import ManualClock
+from kabinet.domain import NotFound
 from kabinet.effects import UnitOfWork
+from kabinet.idempotency import IdempotencyMismatch
 from services.payments import history, publishing
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
@@ -308,3 +311,65 @@ def test_the_low_balance_notice_comes_once_per_fall_below_the_level(
     with pytest.raises(PaymentsError) as refused:
         app.set_alert_level(ANNA, 0)
     assert refused.value.rule == "alert_level"
+
+
+def _problem(refusal: PaymentsError) -> tuple[object, ...]:
+    return (type(refusal), refusal.status, refusal.message, refusal.field, refusal.rule)
+
+
+Command = Callable[[PaymentsApplication, str, int], object]
+REFUSED: dict[str, tuple[Command, str]] = {
+    "top-up": (lambda app, key, n: app.top_up(ANNA, 5_00 + n, key), "topup_range"),
+    "promise": (
+        lambda app, key, n: app.grant_promise(ANNA, 50_00 * (n + 1), key),
+        "promise_account_age",
+    ),
+    "transfer": (
+        lambda app, key, n: app.transfer(ANNA, BORIS, 200_00 + n, key),
+        "transfer_own_money",
+    ),
+    "redemption": (lambda app, key, n: app.redeem_points(ANNA, 100 + n, key), "loyalty_points"),
+}
+
+
+@pytest.mark.parametrize("command", list(REFUSED))
+def test_a_refusal_is_the_first_answer_for_its_key_and_moves_nothing(
+    app: PaymentsApplication, command: str
+) -> None:
+    call, rule = REFUSED[command]
+    version = app.balance(ANNA).version
+    with pytest.raises(PaymentsError) as first:
+        call(app, "once", 0)
+    with pytest.raises(PaymentsError) as again:
+        call(app, "once", 0)
+    with pytest.raises(IdempotencyMismatch):
+        call(app, "once", 1)
+    assert first.value.rule == rule
+    assert _problem(again.value) == _problem(first.value)
+    assert app.balance(ANNA).version == version
+
+
+def test_a_kept_refusal_stands_even_after_the_balance_would_allow_the_request(
+    app: PaymentsApplication,
+) -> None:
+    with pytest.raises(InsufficientFunds) as first:
+        app.transfer(ANNA, BORIS, 100_00, "t1")
+    app.top_up(ANNA, 500_00, "k1")
+    with pytest.raises(InsufficientFunds) as again:
+        app.transfer(ANNA, BORIS, 100_00, "t1")
+    with pytest.raises(IdempotencyMismatch):
+        app.transfer(ANNA, BORIS, 50_00, "t1")
+    assert _problem(again.value) == _problem(first.value)
+    assert (app.balance(ANNA).kopecks, app.balance(BORIS).kopecks) == (500_00, 0)
+    assert app.transfer(ANNA, BORIS, 100_00, "t2")["balance"] == "399.00"
+
+
+def test_a_refusal_that_may_pass_later_is_not_kept_under_its_key(
+    app: PaymentsApplication,
+) -> None:
+    newcomer = "79990000000"
+    app.top_up(ANNA, 100_00, "k1")
+    with pytest.raises(NotFound):
+        app.transfer(ANNA, newcomer, 10_00, "t1")
+    app.save(Balance.open(newcomer, at=START))
+    assert app.transfer(ANNA, newcomer, 10_00, "t1")["amount"] == "10.00"

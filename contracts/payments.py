@@ -157,7 +157,11 @@ class LowBalanceReached(PaymentsEvent):
 
 
 class LoyaltyPointsEarned(PaymentsEvent):
-    """Loyalty points were credited."""
+    """Loyalty points were credited; for a card top-up in the same save as its money.
+
+    `points_balance` is the subscriber's points after the event: the points are the fold
+    of LoyaltyPointsEarned and LoyaltyPointsRedeemed.
+    """
 
     type: Literal["LoyaltyPointsEarned"] = "LoyaltyPointsEarned"
     points: PositiveInt
@@ -167,7 +171,11 @@ class LoyaltyPointsEarned(PaymentsEvent):
 
 
 class LoyaltyPointsRedeemed(PaymentsEvent):
-    """Loyalty points were spent on a reward."""
+    """Loyalty points were spent on a reward; `points_balance` is the points after it.
+
+    A `balance` reward is credited by the PaymentPosted (method `loyalty`, `payment_id` =
+    `reward_id`) published right after it.
+    """
 
     type: Literal["LoyaltyPointsRedeemed"] = "LoyaltyPointsRedeemed"
     points: PositiveInt

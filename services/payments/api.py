@@ -212,7 +212,8 @@ def create_router(
             "msisdn": msisdn,
             "points": found.points,
             "rule": {
-                "earn": f"1 point per full {format_rub(LOYALTY_KOPECKS_PER_POINT)} RUB topped up",
+                "earn": f"1 point per full {format_rub(LOYALTY_KOPECKS_PER_POINT)} RUB of card "
+                "top-ups over the number's life",
                 "redeem": f"1 point = {format_rub(LOYALTY_POINT_KOPECKS)} RUB of balance, "
                 f"at least {LOYALTY_MIN_REDEMPTION} points at once",
             },

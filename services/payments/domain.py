@@ -41,7 +41,8 @@ class Balance(PayoutLedger, TransferLedger, LoyaltyLedger):
         self.transferred_today = 0
         self.exhausted = False
         self.withdrawals: dict[str, str] = {}
-        self.redeemed_points = 0
+        self.points = 0
+        self.earned_points = 0
         self.init_autopay()
         self.init_alerts()
 

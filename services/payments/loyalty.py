@@ -1,5 +1,12 @@
-"""The loyalty part of a subscriber's ledger: points earned on card top-ups, redeemed for
-balance credit at the published rate (`rules.LOYALTY_*`)."""
+"""The loyalty part of a subscriber's ledger: a points ledger beside the money.
+
+The published rule (`rules.LOYALTY_*`): one point per full 10.00 RUB of card top-ups over
+the number's life, earned in the top-up's own save (`LoyaltyPointsEarned`, its cause the
+payment); at least 100 points redeemed at once for 0.10 RUB of balance each, in one save
+with the money (`LoyaltyPointsRedeemed`, then a `PaymentPosted` with method `loyalty`).
+Every points event carries the points after it, so the points are the fold of the
+ledger's points events, as the balance is of its movements.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +24,19 @@ from services.payments.rules import (
 
 
 class LoyaltyLedger(MoneyLedger):
-    redeemed_points: int
+    points: int
+    earned_points: int  # over the number's life: what the card top-ups have earned so far
+
+    class LoyaltyPointsEarned(KabinetAggregate.Event):
+        msisdn: str
+        points: int
+        points_balance: int
+        reason: str
+        source_id: str
+
+        def apply(self, ledger: LoyaltyLedger) -> None:
+            ledger.points += self.points
+            ledger.earned_points += self.points
 
     class LoyaltyPointsRedeemed(KabinetAggregate.Event):
         """Points spent on balance credit; the credit is the PaymentPosted that follows."""
@@ -29,16 +48,24 @@ class LoyaltyLedger(MoneyLedger):
         amount_kopecks: int
 
         def apply(self, ledger: LoyaltyLedger) -> None:
-            ledger.redeemed_points += self.points
+            ledger.points -= self.points
 
-    @property
-    def points(self) -> int:
-        """Loyalty points: one per full 10.00 RUB of card top-ups, less those redeemed.
-
-        Derived from the ledger's own PaymentPosted events, so points move exactly as
-        often as the money they are earned on.
-        """
-        return self.topped_up_kopecks // LOYALTY_KOPECKS_PER_POINT - self.redeemed_points
+    def top_up(
+        self, payment_id: str, amount_kopecks: int, at: datetime | None = None, method: str = "card"
+    ) -> None:
+        """A top-up; a card top-up earns the points its money completes, in the same save."""
+        super().top_up(payment_id, amount_kopecks, at, method)
+        due = self.topped_up_kopecks // LOYALTY_KOPECKS_PER_POINT - self.earned_points
+        if method == "card" and due > 0:
+            self.trigger_event(
+                self.LoyaltyPointsEarned,
+                msisdn=self.msisdn,
+                points=due,
+                points_balance=self.points + due,
+                reason="topup",
+                source_id=payment_id,
+                timestamp=at,
+            )
 
     def redeem_points(self, redemption_id: str, points: int, now: datetime) -> None:
         """Points become balance credit at the published rate."""

@@ -105,6 +105,14 @@ def _promise_or_exhaustion(event: Any, base: dict[str, Any]) -> Envelope | None:
             amount_kopecks=event.amount_kopecks,
             balance_kopecks=event.balance_kopecks,
         )
+    if isinstance(event, Balance.LoyaltyPointsEarned):
+        return public.LoyaltyPointsEarned(
+            **base,
+            points=event.points,
+            points_balance=event.points_balance,
+            reason=event.reason,  # type: ignore[arg-type]
+            source_id=event.source_id,
+        )
     if isinstance(event, Balance.LoyaltyPointsRedeemed):
         return public.LoyaltyPointsRedeemed(
             **base,

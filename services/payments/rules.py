@@ -27,7 +27,7 @@ WITHDRAWAL_MIN_KOPECKS = 100_00
 WITHDRAWAL_MAX_KOPECKS = 15_000_00
 
 LOYALTY_KOPECKS_PER_POINT = 10_00
-"""One point per full 10.00 RUB of every card top-up."""
+"""One point per full 10.00 RUB of card top-ups over the number's life (running total)."""
 LOYALTY_POINT_KOPECKS = 10
 """A redeemed point is worth 0.10 RUB of balance credit."""
 LOYALTY_MIN_REDEMPTION = 100

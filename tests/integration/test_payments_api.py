@@ -8,9 +8,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from contracts.payments import LoyaltyPointsEarned, LoyaltyPointsRedeemed
+from contracts.registry import parse_event
 from kabinet.clock import ManualClock, SystemClock
 from kabinet.testing import Stack
 from tests.integration.helpers import DetailingFeed, activate_subscriber, jetstream, numbers
+from tests.integration.test_account_events import read_stream
 
 pytestmark = pytest.mark.integration
 
@@ -254,6 +257,34 @@ async def test_loyalty_points_follow_top_ups_and_redeem_for_balance_through_the_
     assert (redeemed.json()["amount"], redeemed.json()["points_balance"]) == ("15.00", 0)
     assert (too_many.status_code, too_many.json()["rule"]) == (409, "loyalty_points")
     assert view["balance"] == "1515.00"
+
+
+async def test_points_earned_and_redeemed_reach_the_payments_stream_as_contract_events(
+    stack: Stack,
+) -> None:
+    (msisdn,) = numbers(1)
+    async with stack.client() as client, jetstream(stack.settings) as (_, js):
+        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        for key in ("k1", "k1"):
+            await client.post(
+                "/api/v1/me/topups", json={"amount": "1234.56"}, headers=me(msisdn, key, activated)
+            )
+        for key in ("r1", "r1"):
+            await client.post(
+                "/api/v1/me/loyalty/redemptions", json={"points": 100}, headers=me(msisdn, key)
+            )
+        _, charged = await DetailingFeed(js, stack.settings).charge(msisdn, 1_00)
+        await balance_of(client, msisdn, charged)  # the log now ends with a published event
+    published = [parse_event(data) for data in await read_stream(stack, "payments")]
+    points = [
+        e.model_dump(include={"type", "msisdn", "points", "points_balance"})
+        for e in published
+        if isinstance(e, LoyaltyPointsEarned | LoyaltyPointsRedeemed)
+    ]
+    assert points == [
+        {"type": "LoyaltyPointsEarned", "msisdn": msisdn, "points": 123, "points_balance": 123},
+        {"type": "LoyaltyPointsRedeemed", "msisdn": msisdn, "points": 100, "points_balance": 23},
+    ]
 
 
 async def test_the_low_balance_level_is_set_read_and_validated_through_the_gateway(

@@ -264,7 +264,6 @@ class LedgerMachine(RuleBasedStateMachine):
         for msisdn in self.people:
             balance = self.app.balance(msisdn)
             assert (balance.kopecks, balance.credit) == (self.own[msisdn], self.credit[msisdn])
-            assert balance.points == self.topped[msisdn] // 10_00 - self.redeemed[msisdn]
             running = 0
             seen: set[str] = set()
             for event in self.app.repository.event_store.get(balance.id):
@@ -277,6 +276,29 @@ class LedgerMachine(RuleBasedStateMachine):
                 if isinstance(event, Balance.TransferSent | Balance.WithdrawalHeld):
                     assert event.balance_kopecks >= 0, "a transfer or payout overdrew the balance"
             assert running == balance.kopecks
+
+    @invariant()
+    def points_match_the_model_and_the_fold_of_the_points_ledger(self) -> None:
+        for msisdn in self.people:
+            balance = self.app.balance(msisdn)
+            assert balance.points == self.topped[msisdn] // 10_00 - self.redeemed[msisdn]
+            running = 0
+            card_payments: set[str] = set()
+            earned_for: set[str] = set()
+            for event in self.app.repository.event_store.get(balance.id):
+                if isinstance(event, Balance.PaymentPosted) and event.method == "card":
+                    card_payments.add(event.payment_id)
+                if isinstance(event, Balance.LoyaltyPointsEarned):
+                    assert event.source_id in card_payments, "points earned without a top-up"
+                    assert event.source_id not in earned_for, "a top-up earned points twice"
+                    earned_for.add(event.source_id)
+                    running += event.points
+                elif isinstance(event, Balance.LoyaltyPointsRedeemed):
+                    running -= event.points
+                else:
+                    continue
+                assert event.points_balance == running >= 0
+            assert running == balance.points
 
     @invariant()
     def money_is_conserved_across_transfers(self) -> None:

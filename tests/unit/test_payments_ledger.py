@@ -256,7 +256,7 @@ def test_every_ledger_event_is_published_as_a_valid_contract_event(
     assert {"ChargeApplied", "PromisedPaymentGranted", "PromisedPaymentRepaid"} <= set(types)
     assert {"BalanceExhausted", "TransferCompleted", "PaymentPosted"} <= set(types)
     assert {"LowBalanceReached", "LoyaltyPointsRedeemed", "WithdrawalRequested"} <= set(types)
-    assert "WithdrawalCompleted" in types
+    assert {"WithdrawalCompleted", "LoyaltyPointsEarned"} <= set(types)
 
 
 def test_card_top_ups_earn_points_that_redeem_as_balance_credit_once(

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from kabinet import consistency
-from kabinet.domain import KabinetError
 from kabinet.idempotency import check_key
 from kabinet.money import format_rub
 from kabinet.runtime import runtime_of
@@ -26,6 +25,7 @@ from services.payments.rules import (
     LOYALTY_MIN_REDEMPTION,
     LOYALTY_POINT_KOPECKS,
     PROMISE_TERMS,
+    PaymentsError,
 )
 from services.payments.withdrawals import Withdrawals
 
@@ -119,7 +119,11 @@ def create_router(
         elif direct_top_ups:
             status, result = 201, await asyncio.to_thread(app.top_up, msisdn, body.amount, checked)
         else:
-            raise KabinetError("card_token is required", field="card_token")
+            raise PaymentsError(
+                "a top-up is paid by card: card_token is required",
+                field="card_token",
+                rule="topup_card_required",
+            )
         headers = {consistency.HEADER: result["consistency_token"]} if status == 201 else {}
         return JSONResponse(result, status_code=status, headers=headers)
 

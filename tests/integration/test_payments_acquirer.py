@@ -22,6 +22,7 @@ from services.payments.acquiring import HttpAcquirer
 from services.payments.card_topups import CardTopUps
 from services.payments.withdrawals import Withdrawals
 from tests.integration.helpers import DetailingFeed, activate_subscriber, jetstream, numbers
+from tests.integration.test_payments_api import me
 
 pytestmark = pytest.mark.integration
 
@@ -77,17 +78,11 @@ class Subscriber:
         return await self.client.post(
             "/api/v1/me/topups",
             json={"amount": amount, "card_token": card_token},
-            headers={
-                "X-Kabinet-Msisdn": self.msisdn,
-                "Idempotency-Key": key,
-                "Kabinet-Consistency-Token": self.token,
-            },
+            headers=me(self.msisdn, key, self.token),
         )
 
     async def balance(self) -> str:
-        response = await self.client.get(
-            "/api/v1/me/balance", headers={"X-Kabinet-Msisdn": self.msisdn}
-        )
+        response = await self.client.get("/api/v1/me/balance", headers=me(self.msisdn))
         balance: str = response.json()["balance"]
         return balance
 
@@ -188,11 +183,7 @@ async def direct_top_up(anna: Subscriber, amount: str) -> None:
     paid = await anna.client.post(
         "/api/v1/me/topups",
         json={"amount": amount},
-        headers={
-            "X-Kabinet-Msisdn": anna.msisdn,
-            "Idempotency-Key": f"direct-{amount}",
-            "Kabinet-Consistency-Token": anna.token,
-        },
+        headers=me(anna.msisdn, f"direct-{amount}", anna.token),
     )
     assert paid.status_code == 201, paid.text
 
@@ -201,7 +192,7 @@ async def withdraw(anna: Subscriber, amount: str, card: str, key: str) -> httpx.
     return await anna.client.post(
         "/api/v1/me/withdrawals",
         json={"amount": amount, "card_token": card, "card_last4": "1111"},
-        headers={"X-Kabinet-Msisdn": anna.msisdn, "Idempotency-Key": key},
+        headers=me(anna.msisdn, key),
     )
 
 
@@ -219,9 +210,7 @@ async def test_a_withdrawal_to_a_good_card_is_paid_out_once(anna: Subscriber) ->
 async def test_a_rejected_payout_returns_the_held_money(anna: Subscriber) -> None:
     await direct_top_up(anna, "500")
     refused = await withdraw(anna, "200.00", await anna.card("decline"), "w1")
-    history = await anna.client.get(
-        "/api/v1/me/operations", headers={"X-Kabinet-Msisdn": anna.msisdn}
-    )
+    history = await anna.client.get("/api/v1/me/operations", headers=me(anna.msisdn))
     assert refused.status_code == 402, refused.text
     assert refused.json()["rule"] == "payout_rejected"
     assert await anna.balance() == "500.00"
@@ -271,7 +260,7 @@ async def test_autopay_tops_up_once_from_the_linked_card_when_a_charge_crosses_t
     anna: Subscriber, bank: Stack
 ) -> None:
     await direct_top_up(anna, "150")
-    me = {"X-Kabinet-Msisdn": anna.msisdn}
+    as_anna = me(anna.msisdn)
     setup = {
         "card_token": await anna.card("ok"),
         "card_last4": "1111",
@@ -279,9 +268,9 @@ async def test_autopay_tops_up_once_from_the_linked_card_when_a_charge_crosses_t
         "amount": "300.00",
         "monthly_cap": "1000.00",
     }
-    configured = await anna.client.put("/api/v1/me/autopay", json=setup, headers=me)
+    configured = await anna.client.put("/api/v1/me/autopay", json=setup, headers=as_anna)
     bad = await anna.client.put(
-        "/api/v1/me/autopay", json={**setup, "monthly_cap": "100"}, headers=me
+        "/api/v1/me/autopay", json={**setup, "monthly_cap": "100"}, headers=as_anna
     )
     assert configured.status_code == 200, configured.text
     assert (bad.status_code, bad.json()["rule"]) == (422, "autopay_cap")
@@ -294,15 +283,15 @@ async def test_autopay_tops_up_once_from_the_linked_card_when_a_charge_crosses_t
         return await anna.balance() == "385.00"
 
     await wait_until(topped_up, timeout=20)  # the worker asks the acquirer every second
-    shown = await anna.client.get("/api/v1/me/autopay", headers=me)
-    history = await anna.client.get("/api/v1/me/operations", headers=me)
-    cancelled = await anna.client.delete("/api/v1/me/autopay", headers=me)
+    shown = await anna.client.get("/api/v1/me/autopay", headers=as_anna)
+    history = await anna.client.get("/api/v1/me/operations", headers=as_anna)
+    cancelled = await anna.client.delete("/api/v1/me/autopay", headers=as_anna)
     later = await anna.client.post(
-        "/api/v1/me/topups", json={"amount": "15"}, headers={**me, "Idempotency-Key": "later"}
+        "/api/v1/me/topups", json={"amount": "15"}, headers=me(anna.msisdn, "later")
     )
     dashboard = await anna.client.get(
         "/api/v1/me/dashboard",
-        headers={**me, "Kabinet-Consistency-Token": later.json()["consistency_token"]},
+        headers=me(anna.msisdn, token=later.json()["consistency_token"]),
     )
     assert "Kabinet-Stale" not in dashboard.headers  # the relay went past the settings events
     assert (dashboard.json()["balance"], dashboard.json()["missing"]) == ("400.00", [])

@@ -31,12 +31,15 @@ from services.payments.withdrawals import Withdrawals
 
 Token = Annotated[str | None, Header(alias=consistency.HEADER)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+Moved = Annotated[Rub, Field(gt=0, description="Roubles moved, more than zero.")]
+"""A money-moving amount: zero or less is a malformed request, refused before any rule
+(and so not kept under the Idempotency-Key)."""
 
 
 class AmountRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Rub
+    amount: Moved
 
 
 class TopUpRequest(AmountRequest):
@@ -76,7 +79,7 @@ class TransferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: Msisdn
-    amount: Rub
+    amount: Moved
 
 
 class BalanceView(BaseModel):

@@ -16,7 +16,7 @@ from services.payments.card_topups import CardTopUps
 from services.payments.domain import Balance
 from services.payments.withdrawals import Withdrawals
 from tests.unit.test_payments_autopay import Bank
-from tests.unit.test_payments_ledger import ANNA
+from tests.unit.test_payments_ledger import ANNA, BORIS
 
 
 @pytest.fixture
@@ -56,3 +56,17 @@ async def test_a_top_up_without_a_card_outside_the_dev_profile_is_refused_naming
         "card_token",
     )
     assert (payments.balance(ANNA).version, payments.balance(ANNA).kopecks) == (1, 0)
+
+
+@pytest.mark.parametrize("amount", ["0", "-1.00"])
+async def test_an_amount_of_zero_or_less_is_malformed_and_leaves_its_key_free(
+    prod: httpx.AsyncClient, payments: PaymentsApplication, amount: str
+) -> None:
+    payments.save(Balance.open(BORIS))
+    payments.top_up(ANNA, 100_00, "k0")
+    path, key = f"/balances/{ANNA}/transfers", {"Idempotency-Key": "t1"}
+    malformed = await prod.post(path, json={"to": BORIS, "amount": amount}, headers=key)
+    sent = await prod.post(path, json={"to": BORIS, "amount": "1.00"}, headers=key)
+    assert (malformed.status_code, malformed.json()["field"]) == (422, "amount")
+    assert "rule" not in malformed.json()
+    assert sent.status_code == 201, sent.text

@@ -37,6 +37,7 @@ from kabinet.streams import dead_letter_stream_config, ensure_stream, producer_s
 log = structlog.get_logger("kabinet.consumer")
 
 FETCH_TIMEOUT = 5.0
+FLUSH_SKIPS_AFTER = 0.2  # seconds
 REASON_HEADER = "Kabinet-Dead-Letter-Reason"
 
 
@@ -130,6 +131,7 @@ class PartitionConsumer:
                 try:
                     msgs = await self.fetch(sub)
                 except (TimeoutError, nats.errors.TimeoutError):
+                    await self.flush_skips(idle=True)
                     continue
                 self.handling = True
                 try:
@@ -147,7 +149,8 @@ class PartitionConsumer:
         request behind after a client-side timeout, and a later message may then sit in
         it until that request expires; waiting for a single message avoids it.
         """
-        msgs = list(await sub.fetch(1, timeout=FETCH_TIMEOUT))
+        waiting = FLUSH_SKIPS_AFTER if self.effects.skips.age(self.upstream) is not None else None
+        msgs = list(await sub.fetch(1, timeout=waiting or FETCH_TIMEOUT))
         pending = msgs[-1].metadata.num_pending if msgs else 0
         if pending and self.settings.consumer_batch > 1:
             more = min(self.settings.consumer_batch - 1, pending)
@@ -192,6 +195,14 @@ class PartitionConsumer:
         self.batches += 1
         crash_point(self.settings.fault, "exit_after_commit", self.batches)
         await asyncio.gather(*(msg.ack() for msg in msgs))
+        await self.flush_skips(idle=False)
+
+    async def flush_skips(self, idle: bool) -> None:
+        """Track skipped batches once idle, or once the oldest is `FLUSH_SKIPS_AFTER` old:
+        a replica that reads this partition's position from PostgreSQL sees it soon."""
+        age = self.effects.skips.age(self.upstream)
+        if age is not None and (idle or age >= FLUSH_SKIPS_AFTER):
+            await asyncio.to_thread(self.effects.flush, self.upstream)
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         log.warning("dead_letter", durable=self.durable, subject=msg.subject, reason=reason)

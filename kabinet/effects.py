@@ -69,12 +69,49 @@ class Progress:
                 await moved.wait()
 
 
+class Skips:
+    """Positions of batches that held nothing for a consumer (no handler for any event).
+
+    They are kept in memory and written to the tracking table later, in one write, instead
+    of one transaction per batch: a consumer interested in few of a producer's event types
+    would otherwise commit a tracking row for every batch of the others. Losing them in a
+    crash costs only the redelivery of events that are skipped again.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[int, float]] = {}
+
+    def note(self, upstream: str, position: int) -> None:
+        since = self._pending.get(upstream, (0, time.monotonic()))[1]
+        self._pending[upstream] = (position, since)
+
+    def position(self, upstream: str) -> int:
+        return self._pending.get(upstream, (0, 0.0))[0]
+
+    def age(self, upstream: str) -> float | None:
+        """Seconds since the oldest unwritten skip, or None if there is none."""
+        found = self._pending.get(upstream)
+        return None if found is None else time.monotonic() - found[1]
+
+    def clear(self, upstream: str) -> None:
+        self._pending.pop(upstream, None)
+
+
+def _nothing_for(handlers: Mapping[str, Any], events: Sequence[Envelope]) -> bool:
+    return not any(event.type in handlers for event in events)
+
+
 class Effects(Protocol):
     """A sink for one consumer's effects, keyed by upstream (`<producer>:<partition>`)."""
 
     progress: Progress
+    skips: Skips
 
     def position(self, upstream: str) -> int: ...
+
+    def flush(self, upstream: str) -> None:
+        """Write the tracking row of skipped batches now."""
+        ...
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]: ...
 
@@ -120,15 +157,26 @@ class ApplicationEffects:
         self.app = app
         self.handlers = handlers
         self.progress = Progress()
+        self.skips = Skips()
 
     def position(self, upstream: str) -> int:
-        return self.app.tracked_position(upstream)
+        return max(self.app.tracked_position(upstream), self.skips.position(upstream))
+
+    def flush(self, upstream: str) -> None:
+        position = self.skips.position(upstream)
+        if position > self.app.tracked_position(upstream):
+            with contextlib.suppress(IntegrityError):  # another writer tracked it first
+                self.app.save_tracked(tracking=Tracking(upstream, position))
+        self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         for _ in range(MAX_ATTEMPTS):
             done = self.position(upstream)
             todo = [e for e in events if e.position > done]
             if not todo:
+                return []
+            if _nothing_for(self.handlers, todo):
+                self.skips.note(upstream, todo[-1].position)
                 return []
             uow = UnitOfWork(self.app)
             rejections: list[Rejection] = []
@@ -151,6 +199,7 @@ class ApplicationEffects:
                 log.info("effects_conflict_retry", upstream=upstream)
                 time.sleep(0.005)  # poll: let the competing writer finish
                 continue
+            self.skips.clear(upstream)
             return rejections
         raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
 
@@ -214,15 +263,26 @@ class ProjectionEffects:
         self.name = name
         self.handlers = handlers
         self.progress = Progress()
+        self.skips = Skips()
 
     def position(self, upstream: str) -> int:
-        return self.store.position(self.name, upstream)
+        return max(self.store.position(self.name, upstream), self.skips.position(upstream))
+
+    def flush(self, upstream: str) -> None:
+        position = self.skips.position(upstream)
+        if position:
+            with self.store.datastore.transaction(commit=True) as cur:
+                self.store.track(cur, self.name, upstream, position)
+        self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         for _ in range(MAX_ATTEMPTS):
             done = self.position(upstream)
             todo = [e for e in events if e.position > done]
             if not todo:
+                return []
+            if _nothing_for(self.handlers, todo):
+                self.skips.note(upstream, todo[-1].position)
                 return []
             rejections: list[Rejection] = []
             try:
@@ -240,6 +300,7 @@ class ProjectionEffects:
                         raise _Stale
             except _Stale:
                 continue
+            self.skips.clear(upstream)
             return rejections
         raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +73,7 @@ class ServiceRuntime:
             self._all_of.setdefault(subscription.producer, []).append(subscription)
 
     async def start(self) -> None:
+        use_worker_threads(self.settings.worker_threads)
         for hook in self.parts.on_start:
             await asyncio.to_thread(hook)
         self._background = [asyncio.create_task(loop()) for loop in self.parts.background]
@@ -142,6 +145,21 @@ class ServiceRuntime:
         if self.settings.nats_url:
             checks["nats"] = bool(self.broker and self.broker.connection.is_connected)
         return checks
+
+
+_sized_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def use_worker_threads(count: int) -> None:
+    """Size the running loop's thread pool (blocking PostgreSQL calls run there).
+
+    The default (CPU count + 4) made a service's partition consumers and its HTTP
+    handlers queue behind each other for a thread; once per loop.
+    """
+    loop = asyncio.get_running_loop()
+    if loop not in _sized_loops:
+        loop.set_default_executor(ThreadPoolExecutor(count, thread_name_prefix="kabinet"))
+        _sized_loops.add(loop)
 
 
 def runtime_of(request: Request) -> ServiceRuntime:

@@ -11,13 +11,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import httpx
 import nats
 
 from contracts.detailing import ChargeIncurred
 from contracts.subjects import partition_of, subject, upstream_name
 from kabinet.bench import baseline
 from kabinet.bench.env import bench_servers, bench_settings, drop_namespace, new_namespace, say
+from kabinet.bench.load import gateway_client
 from kabinet.bench.procs import Children
 from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
 from kabinet.eventstore import persistence_env
@@ -48,16 +48,14 @@ async def top_ups(
     latencies: list[float] = []
     todo = iter(range(count))
     run = uuid.uuid4().hex[:8]
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=settings.url_of("gateway"), timeout=10.0, limits=limits
-    ) as client:
+    async with gateway_client(settings.url_of("gateway")) as client:
 
         async def worker() -> None:
             for i in todo:
                 msisdn = numbers[i % len(numbers)]
                 started = time.perf_counter()
-                response = await client.post(
+                response = await client.call(
+                    "POST",
                     "/api/v1/me/topups",
                     json={"amount": "100.00"},
                     headers={"X-Kabinet-Msisdn": msisdn, "Idempotency-Key": f"{run}-{i}"},
@@ -77,11 +75,12 @@ async def paced_top_ups(
     """Open-loop top-ups at a fixed rate (each started on schedule); their latencies."""
     latencies: list[float] = []
     run = uuid.uuid4().hex[:8]
-    async with httpx.AsyncClient(base_url=settings.url_of("gateway"), timeout=10.0) as client:
+    async with gateway_client(settings.url_of("gateway")) as client:
 
         async def one(i: int) -> None:
             started = time.perf_counter()
-            response = await client.post(
+            response = await client.call(
+                "POST",
                 "/api/v1/me/topups",
                 json={"amount": "100.00"},
                 headers={

@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from contracts.subjects import stream_name
-from kabinet.testing import Stack
-from tests.integration.helpers import jetstream, numbers
+from kabinet import consistency
+from kabinet.testing import Stack, wait_until
+from tests.integration.helpers import jetstream, numbers, stream_positions
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +44,13 @@ async def test_a_correlation_id_follows_the_work_from_http_through_nats_into_eff
     assert activated.headers["X-Correlation-ID"] == correlation
     assert paid.status_code == 201, paid.text
 
+    topped_up = consistency.decode(paid.headers[consistency.HEADER])["payments"]
     async with jetstream(stack.settings) as (_, js):
+
+        async def relayed() -> bool:  # the relay publishes after the answer
+            return topped_up in await stream_positions(js, "payments", stack.settings)
+
+        await wait_until(relayed)
         account = await js.get_msg(stream_name("account", stack.settings.namespace), 1)
         payments_stream = stream_name("payments", stack.settings.namespace)
         info = await js.stream_info(payments_stream)

@@ -1,0 +1,84 @@
+"""Batches that hold nothing for a consumer are tracked lazily, in one write."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from contracts.payments import BalanceExhausted, PaymentPosted
+from kabinet.effects import ProjectionEffects, wait_for_position
+from kabinet.settings import Settings
+from tests.integration.helpers import AccountProjections
+
+pytestmark = pytest.mark.integration
+
+UPSTREAM = "payments:3"
+
+
+def exhausted(position: int) -> BalanceExhausted:
+    return BalanceExhausted(
+        event_id=uuid.uuid4(),
+        occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+        position=position,
+        msisdn="79001234567",
+        sequence=position,
+        balance_kopecks=-1,
+    )
+
+
+def posted(position: int) -> PaymentPosted:
+    return PaymentPosted(
+        event_id=uuid.uuid4(),
+        occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+        position=position,
+        msisdn="79001234567",
+        sequence=position,
+        payment_id=f"p{position}",
+        amount_kopecks=100_00,
+        balance_kopecks=100_00,
+    )
+
+
+async def test_a_batch_with_nothing_to_apply_is_remembered_and_written_once_on_flush(
+    settings: Settings,
+) -> None:
+    store = AccountProjections(settings)
+    seen: list[int] = []
+    effects = ProjectionEffects(
+        store, "only_payments", {"PaymentPosted": lambda _cur, e: seen.append(e.position)}
+    )
+    effects.store.setup()
+
+    assert effects.apply(UPSTREAM, [exhausted(1), exhausted(2)]) == []
+    assert effects.apply(UPSTREAM, [exhausted(3)]) == []
+
+    assert store.position("only_payments", UPSTREAM) == 0  # nothing written yet
+    assert effects.position(UPSTREAM) == 3  # but the consumer knows where it is
+    assert effects.skips.age(UPSTREAM) is not None
+    effects.progress.advance(UPSTREAM, 3)
+    assert await wait_for_position(effects, UPSTREAM, 3, timeout=0)
+
+    effects.flush(UPSTREAM)
+    assert store.position("only_payments", UPSTREAM) == 3
+    assert effects.skips.age(UPSTREAM) is None
+    assert seen == []
+
+
+async def test_a_batch_with_something_to_apply_tracks_past_the_skipped_ones(
+    settings: Settings,
+) -> None:
+    store = AccountProjections(settings)
+    seen: list[int] = []
+    effects = ProjectionEffects(
+        store, "only_payments", {"PaymentPosted": lambda _cur, e: seen.append(e.position)}
+    )
+    effects.store.setup()
+
+    effects.apply(UPSTREAM, [exhausted(1)])
+    effects.apply(UPSTREAM, [exhausted(1), posted(2), exhausted(3)])  # 1 again: a redelivery
+
+    assert seen == [2]
+    assert store.position("only_payments", UPSTREAM) == 3
+    assert effects.skips.age(UPSTREAM) is None  # the batch's tracking row covers the skip

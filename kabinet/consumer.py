@@ -120,6 +120,7 @@ class PartitionConsumer:
         await self.js.add_consumer(self.stream, config)
         self.position = await asyncio.to_thread(self.effects.position, self.upstream)
         self.effects.progress.advance(self.upstream, self.position)
+        self.effects.progress.own(self.upstream)
         self.next_delivery = 1
         return await self.js.pull_subscribe_bind(self.durable, self.stream)
 
@@ -139,6 +140,7 @@ class PartitionConsumer:
                 finally:
                     self.handling = False
         finally:
+            self.effects.progress.release(self.upstream)
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
 

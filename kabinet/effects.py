@@ -50,6 +50,17 @@ class Progress:
     def __init__(self) -> None:
         self._known: dict[str, int] = {}
         self._moved: dict[str, asyncio.Event] = {}
+        self._owned: set[str] = set()
+
+    def own(self, upstream: str) -> None:
+        """A consumer of this process applies `upstream`: its progress is known here."""
+        self._owned.add(upstream)
+
+    def release(self, upstream: str) -> None:
+        self._owned.discard(upstream)
+
+    def owns(self, upstream: str) -> bool:
+        return upstream in self._owned
 
     def reached(self, upstream: str, position: int) -> bool:
         return self._known.get(upstream, 0) >= position
@@ -308,13 +319,20 @@ class ProjectionEffects:
 async def wait_for_position(effects: Effects, upstream: str, position: int, timeout: float) -> bool:
     """Wait (bounded) until `effects` has applied `upstream` up to `position`.
 
-    Wakes as soon as this process's consumer commits past `position`; the tracking row
-    in PostgreSQL is checked too, with growing pauses, for a partition another replica owns.
+    A partition this process consumes is waited on in memory: the read wakes as soon as
+    the consumer commits past `position`. For a partition another replica owns, the
+    tracking row in PostgreSQL is checked, with growing pauses.
     """
     progress = effects.progress
     deadline = time.monotonic() + timeout
     delay = 0.005
     while not progress.reached(upstream, position):
+        if progress.owns(upstream):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            await progress.moved(upstream, remaining)
+            continue
         if await asyncio.to_thread(effects.position, upstream) >= position:
             progress.advance(upstream, position)
             return True

@@ -63,9 +63,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     service_timeout: float = Field(default=2.0, gt=0, description="Gateway's per-call timeout.")
-    db_pool_size: int = Field(default=8, ge=1)
+    db_pool_size: int = Field(default=5, ge=1)
     worker_threads: int = Field(
-        default=24, ge=2, le=256, description="Threads for blocking calls in each process."
+        default=8, ge=2, le=256, description="Threads for blocking calls in each process."
     )
     stream_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream replicas per stream."

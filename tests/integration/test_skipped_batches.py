@@ -41,15 +41,30 @@ def posted(position: int) -> PaymentPosted:
     )
 
 
-async def test_a_batch_with_nothing_to_apply_is_remembered_and_written_once_on_flush(
-    settings: Settings,
-) -> None:
-    store = AccountProjections(settings)
-    seen: list[int] = []
-    effects = ProjectionEffects(
+@pytest.fixture
+def store(settings: Settings) -> AccountProjections:
+    return AccountProjections(settings)
+
+
+@pytest.fixture
+def seen() -> list[int]:
+    """Positions of the events the handler was called for."""
+    return []
+
+
+@pytest.fixture
+def effects(store: AccountProjections, seen: list[int]) -> ProjectionEffects:
+    """A consumer's effects that handle PaymentPosted only."""
+    found = ProjectionEffects(
         store, "only_payments", {"PaymentPosted": lambda _cur, e: seen.append(e.position)}
     )
-    effects.store.setup()
+    found.store.setup()
+    return found
+
+
+async def test_a_batch_with_nothing_to_apply_is_remembered_and_written_once_on_flush(
+    store: AccountProjections, effects: ProjectionEffects, seen: list[int]
+) -> None:
 
     assert effects.apply(UPSTREAM, [exhausted(1), exhausted(2)]) == []
     assert effects.apply(UPSTREAM, [exhausted(3)]) == []
@@ -67,14 +82,8 @@ async def test_a_batch_with_nothing_to_apply_is_remembered_and_written_once_on_f
 
 
 async def test_a_batch_with_something_to_apply_tracks_past_the_skipped_ones(
-    settings: Settings,
+    store: AccountProjections, effects: ProjectionEffects, seen: list[int]
 ) -> None:
-    store = AccountProjections(settings)
-    seen: list[int] = []
-    effects = ProjectionEffects(
-        store, "only_payments", {"PaymentPosted": lambda _cur, e: seen.append(e.position)}
-    )
-    effects.store.setup()
 
     effects.apply(UPSTREAM, [exhausted(1)])
     effects.apply(UPSTREAM, [exhausted(1), posted(2), exhausted(3)])  # 1 again: a redelivery

@@ -254,6 +254,19 @@ class ProjectionStore:
         )
         return cur.fetchone() is not None
 
+    def track_after(
+        self, cur: Cursor[DictRow], projection: str, upstream: str, after: int, position: int
+    ) -> bool:
+        """Move the tracking row from `after` to `position`; False if it is no longer at
+        `after` (another writer moved it), so nothing it applied is applied again."""
+        cur.execute(
+            f'INSERT INTO "{self.schema}".projection_tracking AS t VALUES (%s, %s, %s) '
+            "ON CONFLICT (projection, upstream) DO UPDATE SET position = excluded.position "
+            "WHERE t.position = %s RETURNING position",
+            (projection, upstream, position, after),
+        )
+        return cur.fetchone() is not None
+
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[DictRow]:
         with self.datastore.transaction(commit=False) as cur:
             cur.execute(statement.replace("{schema}", f'"{self.schema}"'), params)
@@ -265,7 +278,11 @@ class _Stale(Exception):
 
 
 class ProjectionEffects:
-    """Effects that are rows of read-model tables."""
+    """Effects that are rows of read-model tables.
+
+    The tracking row is moved by compare-and-set from the position this object last read
+    or wrote, so a batch costs one transaction: no read of the row before it.
+    """
 
     def __init__(
         self, store: ProjectionStore, name: str, handlers: Mapping[str, ProjectionHandler]
@@ -275,20 +292,30 @@ class ProjectionEffects:
         self.handlers = handlers
         self.progress = Progress()
         self.skips = Skips()
+        self._tracked: dict[str, int] = {}  # the row as this object last saw it
+
+    def _row(self, upstream: str) -> int:
+        found = self._tracked.get(upstream)
+        if found is None:
+            found = self._tracked[upstream] = self.store.position(self.name, upstream)
+        return found
 
     def position(self, upstream: str) -> int:
-        return max(self.store.position(self.name, upstream), self.skips.position(upstream))
+        self._tracked.pop(upstream, None)  # asked from outside: read the row afresh
+        return max(self._row(upstream), self.skips.position(upstream))
 
     def flush(self, upstream: str) -> None:
         position = self.skips.position(upstream)
         if position:
             with self.store.datastore.transaction(commit=True) as cur:
                 self.store.track(cur, self.name, upstream, position)
+            self._tracked.pop(upstream, None)
         self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         for _ in range(MAX_ATTEMPTS):
-            done = self.position(upstream)
+            row = self._row(upstream)
+            done = max(row, self.skips.position(upstream))
             todo = [e for e in events if e.position > done]
             if not todo:
                 return []
@@ -307,10 +334,13 @@ class ProjectionEffects:
                             handler(cur, event)
                         except KabinetError as exc:
                             rejections.append(Rejection(event, exc.message))
-                    if not self.store.track(cur, self.name, upstream, todo[-1].position):
+                    last = todo[-1].position
+                    if not self.store.track_after(cur, self.name, upstream, row, last):
                         raise _Stale
             except _Stale:
+                self._tracked.pop(upstream, None)
                 continue
+            self._tracked[upstream] = last
             self.skips.clear(upstream)
             return rejections
         raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")

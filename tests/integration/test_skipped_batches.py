@@ -1,4 +1,4 @@
-"""Batches that hold nothing for a consumer are tracked lazily, in one write."""
+"""How consumer effects track their position: skipped batches lazily, moves by compare-and-set."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from psycopg import Cursor
+from psycopg.rows import DictRow
 
 from contracts.payments import BalanceExhausted, PaymentPosted
 from kabinet.effects import ProjectionEffects, wait_for_position
@@ -91,3 +93,23 @@ async def test_a_batch_with_something_to_apply_tracks_past_the_skipped_ones(
     assert seen == [2]
     assert store.position("only_payments", UPSTREAM) == 3
     assert effects.skips.age(UPSTREAM) is None  # the batch's tracking row covers the skip
+
+
+async def test_a_batch_another_writer_applied_meanwhile_is_not_applied_again(
+    store: AccountProjections,
+) -> None:
+    store.setup("CREATE TABLE IF NOT EXISTS {schema}.applied (position bigint NOT NULL)")
+
+    def record(cur: Cursor[DictRow], event: PaymentPosted) -> None:
+        cur.execute(f'INSERT INTO "{store.schema}".applied VALUES (%s)', (event.position,))
+
+    one = ProjectionEffects(store, "only_payments", {"PaymentPosted": record})
+    other = ProjectionEffects(store, "only_payments", {"PaymentPosted": record})
+    assert one.position(UPSTREAM) == 0 == other.position(UPSTREAM)  # both saw the row at 0
+
+    other.apply(UPSTREAM, [posted(1), posted(2)])
+    one.apply(UPSTREAM, [posted(1), posted(2), posted(3)])  # its try from 0 is refused
+
+    applied = store.query("SELECT position FROM {schema}.applied ORDER BY position")
+    assert [row["position"] for row in applied] == [1, 2, 3]  # each once
+    assert store.position("only_payments", UPSTREAM) == 3

@@ -12,9 +12,12 @@ from pydantic import AwareDatetime, Field, NonNegativeInt, PositiveInt
 from contracts.envelope import Envelope
 from contracts.fields import Channel
 
-OtpPurpose = Literal["registration", "login", "password_reset", "corporate_registration"]
+OtpPurpose = Literal[
+    "registration", "login", "password_reset", "corporate_registration", "corporate_login"
+]
 LoginMethod = Literal["password", "otp", "network", "sim_puk"]
 SessionEndReason = Literal["logout", "expired", "revoked", "password_changed", "reuse_detected"]
+NoticeChannel = Literal["sms", "email"]
 
 
 class AuthEvent(Envelope):
@@ -35,9 +38,15 @@ class OtpIssued(AuthEvent):
     type: Literal["OtpIssued"] = "OtpIssued"
     request_id: str
     purpose: OtpPurpose
-    channel: Literal["sms", "email", "ussd"] = "sms"
+    channel: Literal["sms", "email", "ussd"] = Field(
+        default="sms", description="How the code (or the USSD confirmation) reached the phone."
+    )
+    requested_via: Channel = Field(default="web", description="Front end that asked for it.")
+    ip: str | None = None
     expires_at: AwareDatetime
-    replaces_request_id: str | None = None
+    replaces_request_id: str | None = Field(
+        default=None, description="The earlier request whose code this one cancelled."
+    )
 
 
 class OtpVerified(AuthEvent):
@@ -46,7 +55,9 @@ class OtpVerified(AuthEvent):
     type: Literal["OtpVerified"] = "OtpVerified"
     request_id: str
     purpose: OtpPurpose
-    attempts: PositiveInt = 1
+    attempts: PositiveInt = Field(default=1, description="Tries it took, the right one included.")
+    channel: Channel = "web"
+    via: Literal["sms", "ussd"] = "sms"
 
 
 class LoginSucceeded(AuthEvent):
@@ -58,7 +69,10 @@ class LoginSucceeded(AuthEvent):
     channel: Channel
     ip: str | None = None
     remember_me: bool = False
-    notified_via: Literal["sms", "email"] | None = None
+    notify_via: list[NoticeChannel] = Field(
+        default=[], description="Where the subscriber asked to be told of each new login."
+    )
+    client_id: str | None = Field(default=None, description="A corporate admin's client.")
 
 
 class LoginFailed(AuthEvent):
@@ -74,10 +88,17 @@ class LoginFailed(AuthEvent):
         "locked",
         "network_not_confirmed",
         "suspended",
+        "otp_used",
     ]
     channel: Channel
     ip: str | None = None
-    failed_attempts: PositiveInt = 1
+    failed_attempts: PositiveInt = Field(
+        default=1, description="Failures in a row for this login, this one included."
+    )
+    known_subject: bool = Field(
+        default=True, description="False when the login names no one who may sign in."
+    )
+    request_id: str | None = Field(default=None, description="The code request, for codes.")
 
 
 class PasswordChanged(AuthEvent):
@@ -98,7 +119,10 @@ class SessionStarted(AuthEvent):
     channel: Channel
     remember_me: bool = False
     idle_timeout_seconds: PositiveInt = 1800
-    expires_at: AwareDatetime
+    expires_at: AwareDatetime = Field(description="The absolute limit, whatever the activity.")
+    ip: str | None = None
+    device: str | None = Field(default=None, description="The client's User-Agent, shortened.")
+    client_id: str | None = None
 
 
 class SessionEnded(AuthEvent):
@@ -107,5 +131,9 @@ class SessionEnded(AuthEvent):
     type: Literal["SessionEnded"] = "SessionEnded"
     session_id: str
     reason: SessionEndReason
+    limit: Literal["idle", "absolute"] | None = Field(
+        default=None, description="Which limit ran out, when the reason is `expired`."
+    )
+    channel: Channel = Field(default="system", description="Where the end was asked for.")
     started_at: AwareDatetime
     last_active_at: AwareDatetime | None = None

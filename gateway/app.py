@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from gateway.keyring import KeyRing
 from gateway.routes import ROUTERS
 from gateway.services import Services, ServiceUnavailable, unavailable
+from kabinet.clock import Clock, SystemClock
 from kabinet.http import EdgeMiddleware, install_problem_handlers
 from kabinet.runtime import operational_router
 from kabinet.settings import Settings
@@ -26,7 +28,9 @@ async def _on_unavailable(_: Request, exc: Exception) -> JSONResponse:
     return unavailable(exc)
 
 
-def create_gateway(settings: Settings) -> FastAPI:
+def create_gateway(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    """`clock` is the time access tokens are checked against (tests pass auth's)."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -35,6 +39,8 @@ def create_gateway(settings: Settings) -> FastAPI:
     app = FastAPI(title="kabinet", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.state.services = Services(settings)
+    app.state.clock = clock or SystemClock()
+    app.state.keyring = KeyRing()
     install_problem_handlers(app)
     app.add_exception_handler(ServiceUnavailable, _on_unavailable)
     app.add_middleware(EdgeMiddleware, service="gateway", max_body_bytes=settings.max_body_bytes)

@@ -1,23 +1,41 @@
-"""What every gateway route depends on: who is calling, the services, tokens, bodies."""
+"""What every gateway route depends on: who is calling, the services, tokens, bodies.
+
+Callers are named by access tokens that auth signs and the gateway verifies locally:
+a subscriber reaches only the number in their token, a corporate admin only their
+client, staff (`/ops`) hold the staff bearer token.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
 
-from gateway.services import Services, relay
-from kabinet import consistency
+from gateway.keyring import KeyRing
+from gateway.services import Services, ServiceUnavailable, relay
+from kabinet import consistency, tokens
+from kabinet.clock import Clock
 from kabinet.domain import KabinetError
 from kabinet.msisdn import MsisdnError, normalize_msisdn
 from kabinet.settings import Settings
+from kabinet.tokens import AccessClaims
 
 DEV_IDENTITY_HEADER = "X-Kabinet-Msisdn"
+ACCESS_COOKIE = "__Host-kabinet-access"
+REFRESH_COOKIE = "__Secure-kabinet-refresh"
+CSRF_COOKIE = "__Host-kabinet-csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Unauthorized(KabinetError):
     status = 401
+
+
+class Forbidden(KabinetError):
+    status = 403
 
 
 def services_of(request: Request) -> Services:
@@ -30,16 +48,84 @@ def settings_of(request: Request) -> Settings:
     return found
 
 
-async def subscriber(
-    request: Request, msisdn: Annotated[str | None, Header(alias=DEV_IDENTITY_HEADER)] = None
-) -> str:
-    """Who is calling. Until sign-in exists, the dev profile names the number in a header."""
-    if settings_of(request).profile != "dev" or not msisdn:
-        raise Unauthorized("sign-in required", field=DEV_IDENTITY_HEADER)
+@dataclass(frozen=True)
+class Caller:
+    """A verified access token: whom it speaks for, and how it came (web = cookie)."""
+
+    claims: AccessClaims
+    token: str
+    channel: str
+
+
+def clock_of(request: Request) -> Clock:
+    found: Clock = request.app.state.clock
+    return found
+
+
+async def verified(request: Request, token: str) -> AccessClaims:
+    """Check an access token locally, with auth's keys (fetched from its JWKS)."""
+
+    async def fetch() -> dict[str, Any]:
+        answer = await services_of(request).call("auth", "GET", "/jwks")
+        if answer.status_code != 200:
+            raise ServiceUnavailable("auth", f"JWKS answered {answer.status_code}")
+        found: dict[str, Any] = answer.json()
+        return found
+
     try:
-        return normalize_msisdn(msisdn)
-    except MsisdnError as exc:
-        raise Unauthorized(str(exc), field=DEV_IDENTITY_HEADER) from None
+        keyring: KeyRing = request.app.state.keyring
+        keys = await keyring.holding(tokens.kid_of(token), fetch)
+        return tokens.verify(token, keys, clock_of(request).now())
+    except tokens.InvalidToken:
+        raise Unauthorized(
+            "the access token is invalid or expired", field="Authorization"
+        ) from None
+
+
+def check_csrf(request: Request) -> None:
+    """Double submit: a write authenticated by cookie repeats the CSRF cookie in a header."""
+    if request.method in SAFE_METHODS:
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    header = request.headers.get(CSRF_HEADER, "")
+    if not cookie or not secrets.compare_digest(cookie.encode(), header.encode()):
+        raise Forbidden("the CSRF token is missing or wrong", field=CSRF_HEADER)
+
+
+async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
+    """Who is calling: a Bearer access token (mobile), or the access cookie (web)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    channel = "mobile"
+    if scheme.lower() != "bearer" or not token:
+        token, channel = request.cookies.get(ACCESS_COOKIE, ""), "web"
+        if not token:
+            raise Unauthorized("sign-in required", field="Authorization")
+        check_csrf(request)
+    return Caller(await verified(request, token), token, channel)
+
+
+async def subscriber(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    dev: Annotated[str | None, Header(alias=DEV_IDENTITY_HEADER)] = None,
+) -> str:
+    """The caller's own number: every subscriber route acts on it alone."""
+    if dev and not authorization and settings_of(request).profile == "dev":
+        try:  # the dev stand-in for sign-in, until every caller signs in
+            return normalize_msisdn(dev)
+        except MsisdnError as exc:
+            raise Unauthorized(str(exc), field=DEV_IDENTITY_HEADER) from None
+    who = await caller(request, authorization)
+    if who.claims.kind != "subscriber" or not who.claims.msisdn:
+        raise Forbidden("a subscriber's sign-in is required", field="Authorization")
+    return who.claims.msisdn
+
+
+async def corporate_admin(client_id: str, who: Annotated[Caller, Depends(caller)]) -> Caller:
+    """A corporate admin, on routes of their own client (`{client_id}` in the path) only."""
+    if who.claims.kind != "corporate_admin" or who.claims.client_id != client_id:
+        raise Forbidden("an admin of this corporate client is required", field="Authorization")
+    return who
 
 
 async def staff(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
@@ -59,6 +145,8 @@ async def token_of(
 
 
 Me = Annotated[str, Depends(subscriber)]
+Who = Annotated[Caller, Depends(caller)]
+CorporateAdmin = Annotated[Caller, Depends(corporate_admin)]
 Token = Annotated[str | None, Depends(token_of)]
 
 

@@ -37,7 +37,9 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 async def _on_kabinet_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, KabinetError)
     rule = getattr(exc, "rule", None)  # the published rule a refusal names, if any
-    return problem(exc.status, type(exc).__name__, exc.message, field=exc.field, rule=rule)
+    response = problem(exc.status, type(exc).__name__, exc.message, field=exc.field, rule=rule)
+    response.headers.update(getattr(exc, "headers", None) or {})  # e.g. Retry-After
+    return response
 
 
 async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:

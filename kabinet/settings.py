@@ -81,6 +81,61 @@ class Settings(BaseSettings):
         default=None, description="Test-only fault hook, e.g. exit_after_commit:3."
     )
 
+    # auth: sign-in, codes, sessions (KABINET_AUTH_*)
+    auth_access_ttl: int = Field(
+        default=300, ge=30, le=600, description="Seconds an access token (JWT) is valid."
+    )
+    auth_idle_timeout: int = Field(
+        default=30 * 60, ge=60, description="A session ends after this many idle seconds."
+    )
+    auth_absolute_timeout: int = Field(
+        default=12 * 3600, ge=60, description="A session ends this long after it started."
+    )
+    auth_remember_me_timeout: int = Field(
+        default=30 * 86400, ge=60, description="Idle and absolute limit with 'remember me'."
+    )
+    auth_otp_ttl: int = Field(default=300, ge=30, le=900, description="Seconds a code is valid.")
+    auth_otp_max_attempts: int = Field(default=5, ge=1, le=10)
+    auth_otp_number_per_minute: int = Field(default=1, ge=1, description="Codes per number.")
+    auth_otp_number_per_hour: int = Field(default=5, ge=1, description="Codes per number.")
+    auth_otp_ip_per_hour: int = Field(default=60, ge=1, description="Codes per client IP.")
+    auth_login_ip_per_hour: int = Field(
+        default=300, ge=1, description="Password login attempts per client IP."
+    )
+    auth_otp_pepper: str | None = Field(
+        default=None,
+        description="Key of the codes' HMAC; unset: one is made once and kept in auth's schema.",
+    )
+    auth_free_failures: int = Field(
+        default=3, ge=1, description="Failed logins of a number before delays start."
+    )
+    auth_max_delay: int = Field(
+        default=900, ge=1, description="Longest delay, in seconds, after failed logins."
+    )
+    auth_trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses/networks of the operator's enriching proxies.",
+    )
+    auth_network_header: str = Field(
+        default="X-Msisdn", description="Header in which a trusted proxy names the number."
+    )
+    auth_network_ttl: int = Field(default=120, ge=10, description="Seconds to confirm by USSD.")
+    auth_ussd_callback_key: str | None = Field(
+        default=None, description="Bearer key the USSD gateway sends on its callback."
+    )
+    auth_sms_provider_url: str | None = None
+    auth_sms_provider_key: str | None = None
+    auth_sms_hourly_cap: int = Field(
+        default=1_000, ge=0, description="Most SMS sent per hour; beyond it, refused + alarm."
+    )
+    auth_sms_retries: int = Field(default=3, ge=0, le=10)
+    auth_smtp_host: str | None = None
+    auth_smtp_port: int = 25
+    auth_smtp_sender: str = "kabinet@localhost"
+    auth_smtp_user: str | None = None
+    auth_smtp_password: str | None = None
+    auth_smtp_starttls: bool = False
+
     def port_of(self, name: str) -> int:
         port: int = getattr(self, f"{name}_port")
         return port

@@ -19,7 +19,6 @@ from kabinet.seed import CATALOG
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
 from kabinet.testing import (
-    InProcess,
     Servers,
     Stack,
     in_process,
@@ -27,6 +26,7 @@ from kabinet.testing import (
     remove_namespace,
     servers_for_tests,
 )
+from tests.integration.helpers import running_apps, signing_stack
 
 configure_logging("WARNING", json=True)
 
@@ -101,9 +101,18 @@ async def create_streams(settings: Settings) -> None:
         await connection.close()
 
 
+QUIET_LIMITS = {
+    "auth_otp_number_per_minute": 1_000,
+    "auth_otp_number_per_hour": 1_000,
+    "auth_otp_ip_per_hour": 1_000_000,
+    "auth_login_ip_per_hour": 1_000_000,
+}
+"""Sign-in limits the suite never reaches: every test signs in from 127.0.0.1."""
+
+
 @pytest.fixture
 async def settings(servers: Servers) -> AsyncIterator[Settings]:
-    isolated = isolated_settings(servers)
+    isolated = isolated_settings(servers, **QUIET_LIMITS)
     prefill_catalog(isolated)
     await create_streams(isolated)
     yield isolated
@@ -112,7 +121,7 @@ async def settings(servers: Servers) -> AsyncIterator[Settings]:
 
 @pytest.fixture
 async def stack(settings: Settings) -> AsyncIterator[Stack]:
-    async with in_process(settings, "catalog", "account", "payments", "gateway") as running:
+    async with in_process(settings, "catalog", "account", "auth", "payments", "gateway") as running:
         yield running
 
 
@@ -124,23 +133,27 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def clocked_stack(settings: Settings, clock: ManualClock) -> AsyncIterator[Stack]:
-    """catalog, account, payments and the gateway, with catalog and account on `clock`."""
+    """catalog, account, auth, payments and the gateway, with catalog and account on
+    `clock` (sign-in keeps real time: moving the clock by days must not end sessions)."""
     from gateway.app import create_gateway
     from services.account.main import build as build_account
+    from services.auth.main import build as build_auth
     from services.catalog.main import build as build_catalog
     from services.payments.main import build as build_payments
 
     apps = {
         "catalog": create_service_app(build_catalog(settings, clock), settings),
         "account": create_service_app(build_account(settings, clock), settings),
+        "auth": create_service_app(build_auth(settings), settings),
         "payments": create_service_app(build_payments(settings), settings),
         "gateway": create_gateway(settings),
     }
-    running = Stack(settings)
-    try:
-        for name, app in apps.items():
-            running.running[name] = await InProcess(name, app, settings.port_of(name)).start()
+    async with running_apps(settings, apps) as running:
         yield running
-    finally:
-        for process in reversed(list(running.running.values())):
-            await process.stop()
+
+
+@pytest.fixture
+async def auth_stack(settings: Settings, clock: ManualClock) -> AsyncIterator[Stack]:
+    """account, auth, payments and the gateway, with auth and the gateway on `clock`."""
+    async with signing_stack(settings, clock) as running:
+        yield running

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.routes import account, catalog, dashboard, ops, payments
+from gateway.routes import account, auth, catalog, dashboard, ops, payments
 
 ROUTERS: list[APIRouter] = [
+    auth.router,
     dashboard.router,
     account.router,
     catalog.router,

@@ -1,21 +1,35 @@
-"""Shared steps of the integration tests: producing events and reading streams back."""
+"""Shared steps of the integration tests: producing events and reading streams back,
+signing numbers in."""
 
 from __future__ import annotations
 
+import asyncio
+import queue
+import re
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
 
+import httpx
 import nats
+from fastapi import FastAPI
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
-from contracts.subjects import partition_of, stream_name, upstream_name
+from contracts.envelope import Envelope
+from contracts.subjects import partition_of, stream_name, subject, upstream_name
 from kabinet import consistency
+from kabinet.clock import ManualClock
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import persistence_env, schema_name
+from kabinet.runtime import create_service_app
+from kabinet.servers import free_port
 from kabinet.settings import Settings
+from kabinet.testing import InProcess, Stack
 from services.account.projections import LastTopUp
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
@@ -93,6 +107,21 @@ def bulk_top_ups(app: PaymentsApplication, msisdns: list[str], rounds: int) -> N
         app.save(*balances)
 
 
+async def publish_as_producer(js: JetStreamContext, settings: Settings, event: Envelope) -> int:
+    """Publish one event to its producer's stream as that producer's relay would (its
+    position as the message id); returns the partition."""
+    partition = partition_of(event.partition_key, settings.partitions)
+    await js.publish(
+        subject(event.producer, partition, event.type, settings.namespace),
+        event.model_dump_json().encode(),
+        headers={
+            "Nats-Msg-Id": f"{settings.namespace}:{event.producer}:{event.position}",
+            "Kabinet-Position": str(event.position),
+        },
+    )
+    return partition
+
+
 class DetailingFeed:
     """Publishes ChargeIncurred events to the DETAILING stream as detailing's relay would."""
 
@@ -109,7 +138,6 @@ class DetailingFeed:
         from datetime import UTC, datetime
 
         from contracts.detailing import ChargeIncurred
-        from contracts.subjects import subject
         from kabinet.streams import ensure_stream, producer_stream_config
 
         if self.position == 0:
@@ -126,24 +154,16 @@ class DetailingFeed:
             amount_kopecks=amount_kopecks,
             cause_type="UsageRated",
         )
-        partition = partition_of(msisdn, self.settings.partitions)
-        await self.js.publish(
-            subject("detailing", partition, "ChargeIncurred", self.settings.namespace),
-            event.model_dump_json().encode(),
-            headers={
-                "Nats-Msg-Id": f"{self.settings.namespace}:detailing:{self.position}",
-                "Kabinet-Position": str(self.position),
-            },
-        )
+        partition = await publish_as_producer(self.js, self.settings, event)
         self.last[upstream_name("detailing", partition)] = self.position
         return charge_id, consistency.encode({"detailing": self.position})
 
 
-async def activate_subscriber(client: object, ops_headers: dict[str, str], msisdn: str) -> str:
-    """Staff activates a number through the gateway; returns the consistency token."""
-    import httpx
-
-    assert isinstance(client, httpx.AsyncClient)
+async def activate_subscriber(
+    client: httpx.AsyncClient, ops_headers: dict[str, str], msisdn: str, **extra: Any
+) -> str:
+    """Staff activates a number through the gateway (`extra`: e.g. its e-mail); returns
+    the consistency token."""
     response = await client.post(
         "/ops/v1/subscribers",
         json={
@@ -151,9 +171,143 @@ async def activate_subscriber(client: object, ops_headers: dict[str, str], msisd
             "owner_name": "Анна Сергеевна Орлова",
             "region": "moscow",
             "tariff_id": "smart",
+            **extra,
         },
         headers=ops_headers,
     )
     assert response.status_code == 201, response.text
     token: str = response.json()["consistency_token"]
     return token
+
+
+SIGNED_IN: dict[str, dict[str, str]] = {}
+"""Authorization headers of the numbers signed in so far (test numbers are unique)."""
+
+
+async def code_from_outbox(client: httpx.AsyncClient, msisdn: str) -> str:
+    """The newest code the number received, read from the dev SMS outbox."""
+    outbox = await client.get("/dev/sms", params={"msisdn": msisdn})
+    assert outbox.status_code == 200, outbox.text
+    codes = [m for m in outbox.json()["messages"] if m["kind"] == "otp"]
+    assert codes, f"no code was sent to {msisdn}"
+    found = re.search(r"\b(\d{6})\b", codes[0]["text"])
+    assert found is not None
+    return found.group(1)
+
+
+async def signed_in(
+    client: httpx.AsyncClient,
+    msisdn: str,
+    token: str | None = None,
+    *,
+    remember_me: bool = False,
+    channel: str = "mobile",
+    purpose: str = "login",
+) -> httpx.Response:
+    """Sign a number in through the real flow: request a code (with the consistency token
+    of its activation, so auth has seen it), read it from the dev outbox, verify it.
+    Returns the verification's answer (the tokens)."""
+    asked = await client.post(
+        "/api/v1/auth/otp",
+        json={"msisdn": msisdn, "purpose": purpose},
+        headers={consistency.HEADER: token} if token else {},
+    )
+    assert asked.status_code == 202, asked.text
+    verified = await client.post(
+        "/api/v1/auth/otp/verify",
+        json={
+            "msisdn": msisdn,
+            "request_id": asked.json()["request_id"],
+            "code": await code_from_outbox(client, msisdn),
+            "remember_me": remember_me,
+            "channel": channel,
+        },
+    )
+    assert verified.status_code == 200, verified.text
+    return verified
+
+
+async def sign_in(
+    client: httpx.AsyncClient, msisdn: str, token: str | None = None
+) -> dict[str, str]:
+    """`signed_in`, then the Authorization headers, also kept for `me(msisdn)`."""
+    verified = await signed_in(client, msisdn, token)
+    SIGNED_IN[msisdn] = {"Authorization": f"Bearer {verified.json()['access_token']}"}
+    return SIGNED_IN[msisdn]
+
+
+def me(msisdn: str, key: str | None = None, token: str | None = None) -> dict[str, str]:
+    """The headers of a request by the signed-in `msisdn`, with an Idempotency-Key and a
+    consistency token if given."""
+    headers = dict(SIGNED_IN[msisdn])
+    if key:
+        headers["Idempotency-Key"] = key
+    if token:
+        headers[consistency.HEADER] = token
+    return headers
+
+
+@asynccontextmanager
+async def running_apps(settings: Settings, apps: dict[str, FastAPI]) -> AsyncIterator[Stack]:
+    """These composition roots' apps, served in-process in this order (stopped in reverse)."""
+    running = Stack(settings)
+    try:
+        for name, app in apps.items():
+            running.running[name] = await InProcess(name, app, settings.port_of(name)).start()
+        yield running
+    finally:
+        for process in reversed(list(running.running.values())):
+            await process.stop()
+
+
+@asynccontextmanager
+async def signing_stack(
+    settings: Settings, clock: ManualClock, **overrides: Any
+) -> AsyncIterator[Stack]:
+    """account, auth, payments and the gateway, with auth and the gateway on `clock`
+    (session limits and token expiry move with it) and these settings changed."""
+    from gateway.app import create_gateway
+    from services.account.main import build as build_account
+    from services.auth.main import build as build_auth
+    from services.payments.main import build as build_payments
+
+    changed = settings.model_copy(update=overrides)
+    apps = {
+        "account": create_service_app(build_account(changed), changed),
+        "auth": create_service_app(build_auth(changed, clock), changed),
+        "payments": create_service_app(build_payments(changed), changed),
+        "gateway": create_gateway(changed, clock),
+    }
+    async with running_apps(changed, apps) as stack:
+        yield stack
+
+
+class Inbox:
+    """An aiosmtpd handler: every message the SMTP server accepts lands in a queue."""
+
+    def __init__(self) -> None:
+        self.messages: queue.Queue[EmailMessage] = queue.Queue()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.put(parsed)
+        return "250 Message accepted for delivery"
+
+    async def next(self, timeout: float = 30.0) -> EmailMessage:
+        """The next message, waited for (bounded)."""
+        return await asyncio.to_thread(self.messages.get, timeout=timeout)
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on a free port, and what it receives."""
+    from aiosmtpd.controller import Controller
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

@@ -181,6 +181,9 @@ class ApplicationEffects:
         self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
+        if events and _nothing_for(self.handlers, events):  # no need to read the position
+            self.skips.note(upstream, max(events[-1].position, self.skips.position(upstream)))
+            return []
         for _ in range(MAX_ATTEMPTS):
             done = self.position(upstream)
             todo = [e for e in events if e.position > done]

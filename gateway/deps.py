@@ -18,11 +18,9 @@ from gateway.services import Services, ServiceUnavailable, relay
 from kabinet import consistency, tokens
 from kabinet.clock import Clock
 from kabinet.domain import KabinetError
-from kabinet.msisdn import MsisdnError, normalize_msisdn
 from kabinet.settings import Settings
 from kabinet.tokens import AccessClaims
 
-DEV_IDENTITY_HEADER = "X-Kabinet-Msisdn"
 ACCESS_COOKIE = "__Host-kabinet-access"
 REFRESH_COOKIE = "__Secure-kabinet-refresh"
 CSRF_COOKIE = "__Host-kabinet-csrf"
@@ -104,18 +102,8 @@ async def caller(request: Request, authorization: Annotated[str | None, Header()
     return Caller(await verified(request, token), token, channel)
 
 
-async def subscriber(
-    request: Request,
-    authorization: Annotated[str | None, Header()] = None,
-    dev: Annotated[str | None, Header(alias=DEV_IDENTITY_HEADER)] = None,
-) -> str:
+async def subscriber(who: Annotated[Caller, Depends(caller)]) -> str:
     """The caller's own number: every subscriber route acts on it alone."""
-    if dev and not authorization and settings_of(request).profile == "dev":
-        try:  # the dev stand-in for sign-in, until every caller signs in
-            return normalize_msisdn(dev)
-        except MsisdnError as exc:
-            raise Unauthorized(str(exc), field=DEV_IDENTITY_HEADER) from None
-    who = await caller(request, authorization)
     if who.claims.kind != "subscriber" or not who.claims.msisdn:
         raise Forbidden("a subscriber's sign-in is required", field="Authorization")
     return who.claims.msisdn

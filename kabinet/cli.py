@@ -69,7 +69,7 @@ def serve(
 @app.command()
 def up() -> None:
     """Start NATS, PostgreSQL, every service and the gateway; seed demo data; wait for Ctrl-C."""
-    from kabinet.seed import seed
+    from kabinet.seed import DEMO_PASSWORD, seed
     from kabinet.stack import Stack
 
     settings = Settings()
@@ -83,7 +83,8 @@ def up() -> None:
         print(
             f"\nkabinet is up: {settings.url_of('gateway')}\n"
             f"  staff token (KABINET_OPS_TOKEN): {env['KABINET_OPS_TOKEN']}\n"
-            f"  demo numbers: {', '.join(p['msisdn'] for p in people)}\n"
+            f"  demo numbers: {', '.join(p['msisdn'] for p in people)}"
+            f" (password {DEMO_PASSWORD}, or a code from {settings.url_of('gateway')}/dev/sms)\n"
             f"  data: {stack.var}\n  Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -27,12 +27,16 @@ from kabinet.client import Reply, pooled_session, request
 from kabinet.money import format_rub, parse_rub
 from kabinet.settings import Settings
 
-# Account checks an activation against its copy of the catalog, so the catalog runs too.
-PROCESSES = ("catalog", "account", "payments", "gateway")
+# Account checks an activation against its copy of the catalog, so the catalog runs too;
+# subscribers sign in through auth.
+PROCESSES = ("catalog", "account", "auth", "payments", "gateway")
 BASE_KOPECKS = 100_00
 GIVE_UP_AFTER = 30.0  # seconds: a top-up not shown by then counts as an error
 STALE_HEADER = "Kabinet-Stale"
-DEV_IDENTITY_HEADER = "X-Kabinet-Msisdn"  # the dev profile's stand-in for sign-in
+SIGN_IN = {  # every bench subscriber signs in from this one address, within minutes
+    "auth_otp_ip_per_hour": 1_000_000,
+    "auth_access_ttl": 600,
+}
 CONNECTIONS = 256
 OPERATIONAL = ("/healthz", "/readyz", "/metrics")
 
@@ -123,6 +127,38 @@ async def activate_all(
     return list(await asyncio.gather(*(one(f"7990{n:07d}") for n in range(first, first + count))))
 
 
+async def sign_in_all(
+    client: Gateway, subscribers: list[tuple[str, str]], concurrency: int = 16
+) -> list[tuple[str, str, dict[str, str]]]:
+    """Each subscriber signs in with an SMS code read from the dev outbox (after its
+    activation, named by the token); (msisdn, activation token, Authorization) each."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(msisdn: str, activated: str) -> tuple[str, str, dict[str, str]]:
+        async with gate:
+            asked = await client.call(
+                "POST",
+                "/api/v1/auth/otp",
+                json={"msisdn": msisdn, "purpose": "login"},
+                headers={consistency.HEADER: activated},
+            )
+            outbox = await client.call("GET", f"/dev/sms?msisdn={msisdn}")
+            verified = await client.call(
+                "POST",
+                "/api/v1/auth/otp/verify",
+                json={
+                    "msisdn": msisdn,
+                    "request_id": asked.json()["request_id"],
+                    "code": seed.newest_code(outbox.json()["messages"]),
+                },
+            )
+        if verified.status_code != 200:
+            raise RuntimeError(f"signing {msisdn} in: {verified.status_code} {verified.text}")
+        return msisdn, activated, {"Authorization": f"Bearer {verified.json()['access_token']}"}
+
+    return list(await asyncio.gather(*(one(m, t) for m, t in subscribers)))
+
+
 @contextlib.asynccontextmanager
 async def gateway_client(url: str) -> AsyncIterator[Gateway]:
     """The load generator's client: one pooled session, requests addressed by path."""
@@ -134,7 +170,7 @@ class OpenLoop:
     def __init__(
         self,
         client: Gateway,
-        subscribers: list[tuple[str, str]],
+        subscribers: list[tuple[str, str, dict[str, str]]],
         rate: float,
         seconds: float,
     ) -> None:
@@ -164,10 +200,10 @@ class OpenLoop:
         loop = asyncio.get_running_loop()
         result = self.result
         result.send_lag.append(loop.time() - due)
-        msisdn, activation_token = self.subscribers[i % len(self.subscribers)]
+        _, activation_token, signed = self.subscribers[i % len(self.subscribers)]
         round_ = i // len(self.subscribers)
         client = self.client
-        headers = {DEV_IDENTITY_HEADER: msisdn, "Idempotency-Key": f"bench-{i}"}
+        headers = {**signed, "Idempotency-Key": f"bench-{i}"}
         if round_ == 0:
             headers[consistency.HEADER] = activation_token
         try:
@@ -178,10 +214,7 @@ class OpenLoop:
                 result.errors[f"top-up answered {paid.status_code}"] += 1
                 return
             result.topup_latencies.append(loop.time() - due)
-            read = {
-                DEV_IDENTITY_HEADER: msisdn,
-                consistency.HEADER: paid.headers[consistency.HEADER],
-            }
+            read = {**signed, consistency.HEADER: paid.headers[consistency.HEADER]}
             while True:
                 view = await client.call("GET", "/api/v1/me/dashboard", headers=read)
                 if view.status_code != 200:
@@ -236,7 +269,8 @@ def timing_diff(before: Timings, after: Timings) -> dict[tuple[str, str], tuple[
 async def latency_run(
     settings: Settings, log_dir: Path, rate: float, seconds: float, subscribers: int = 200
 ) -> LoadResult:
-    """Start account, payments and the gateway as processes; offer top-ups; measure."""
+    """Start the services and the gateway as processes; offer top-ups; measure."""
+    settings = settings.model_copy(update=SIGN_IN)
     assert settings.ops_token
     kids = Children(settings, log_dir)
     try:
@@ -247,9 +281,11 @@ async def latency_run(
             token = await asyncio.to_thread(
                 seed_catalog, settings.url_of("gateway"), settings.ops_token
             )
-            numbers = await activate_all(
+            activated = await activate_all(
                 client, settings.ops_token, subscribers, catalog_token=token
             )
+            say(f"signing the {subscribers} subscribers in with SMS codes")
+            numbers = await sign_in_all(client, activated)
             say(f"offering {rate:g} top-ups/s for {seconds:g} s")
             meter = CpuMeter(
                 {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import nats
 
@@ -20,10 +20,14 @@ from kabinet.bench.env import bench_servers, bench_settings, drop_namespace, new
 from kabinet.bench.load import gateway_client
 from kabinet.bench.procs import Children
 from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
-from kabinet.eventstore import persistence_env
+from kabinet.effects import ProjectionStore
+from kabinet.eventstore import persistence_env, schema_name
 from kabinet.logging import configure_logging
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
+from kabinet.tokens import AccessClaims
+from services.auth.keys import AuthKeys
+from services.auth.manage import AuthApplication
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
 
@@ -34,6 +38,26 @@ PACED_TOPUPS = 100.0
 POLL = 0.005
 
 
+def access_tokens(settings: Settings, numbers: list[str]) -> dict[str, dict[str, str]]:
+    """Authorization headers with access tokens signed by auth's own key (from its schema),
+    as auth issues them after a sign-in. These ledgers belong to no activated subscriber,
+    so they cannot sign in; the bench measures top-ups, not sign-ins. Valid 10 minutes."""
+    app = AuthApplication(env=persistence_env(settings, "auth"))
+    try:
+        datastore = app.factory.datastore  # type: ignore[attr-defined]
+        keys = AuthKeys(ProjectionStore(datastore, schema_name("auth", settings.namespace)))
+        keys.setup()
+        now = datetime.now(UTC)
+        until = now + timedelta(seconds=600)
+        signed = {
+            m: keys.sign(AccessClaims(m, "subscriber", uuid.uuid4().hex, until, msisdn=m), now)
+            for m in numbers
+        }
+        return {m: {"Authorization": f"Bearer {token}"} for m, token in signed.items()}
+    finally:
+        app.close()
+
+
 def open_ledgers(app: PaymentsApplication, count: int) -> list[str]:
     numbers = [f"79{n:09d}" for n in range(count)]
     for start in range(0, count, 250):  # well below the size that stalls one save
@@ -42,23 +66,23 @@ def open_ledgers(app: PaymentsApplication, count: int) -> list[str]:
 
 
 async def top_ups(
-    settings: Settings, numbers: list[str], count: int, concurrency: int
+    settings: Settings, numbers: dict[str, dict[str, str]], count: int, concurrency: int
 ) -> tuple[float, list[float]]:
     """`count` top-ups through the gateway by `concurrency` clients; (rate, latencies)."""
     latencies: list[float] = []
     todo = iter(range(count))
     run = uuid.uuid4().hex[:8]
     async with gateway_client(settings.url_of("gateway")) as client:
+        callers = list(numbers.values())
 
         async def worker() -> None:
             for i in todo:
-                msisdn = numbers[i % len(numbers)]
                 started = time.perf_counter()
                 response = await client.call(
                     "POST",
                     "/api/v1/me/topups",
                     json={"amount": "100.00"},
-                    headers={"X-Kabinet-Msisdn": msisdn, "Idempotency-Key": f"{run}-{i}"},
+                    headers={**callers[i % len(callers)], "Idempotency-Key": f"{run}-{i}"},
                 )
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 201:
@@ -70,11 +94,12 @@ async def top_ups(
 
 
 async def paced_top_ups(
-    settings: Settings, numbers: list[str], rate_per_s: float, seconds: float
+    settings: Settings, numbers: dict[str, dict[str, str]], rate_per_s: float, seconds: float
 ) -> list[float]:
     """Open-loop top-ups at a fixed rate (each started on schedule); their latencies."""
     latencies: list[float] = []
     run = uuid.uuid4().hex[:8]
+    callers = list(numbers.values())
     async with gateway_client(settings.url_of("gateway")) as client:
 
         async def one(i: int) -> None:
@@ -83,10 +108,7 @@ async def paced_top_ups(
                 "POST",
                 "/api/v1/me/topups",
                 json={"amount": "100.00"},
-                headers={
-                    "X-Kabinet-Msisdn": numbers[i % len(numbers)],
-                    "Idempotency-Key": f"{run}-{i}",
-                },
+                headers={**callers[i % len(callers)], "Idempotency-Key": f"{run}-{i}"},
             )
             latencies.append(time.perf_counter() - started)
             if response.status_code != 201:
@@ -170,13 +192,14 @@ async def run(topups: int, charge_count: int, concurrency: int, strict: bool) ->
             say("raw eventsourcing get+save (baseline)")
             raw = await asyncio.to_thread(baseline.raw_saves, settings)
             numbers = await asyncio.to_thread(open_ledgers, app, 1_000)
-            say("starting account, payments, gateway")
-            await asyncio.to_thread(children.start, "account", "payments", "gateway")
+            say("starting account, auth, payments, gateway")
+            await asyncio.to_thread(children.start, "account", "auth", "payments", "gateway")
+            callers = await asyncio.to_thread(access_tokens, settings, numbers)
             say(f"{topups:,} top-ups through the gateway, {concurrency} clients")
-            await top_ups(settings, numbers, min(200, topups), concurrency)  # warm-up
-            topup_rate, topup_lat = await top_ups(settings, numbers, topups, concurrency)
+            await top_ups(settings, callers, min(200, topups), concurrency)  # warm-up
+            topup_rate, topup_lat = await top_ups(settings, callers, topups, concurrency)
             say(f"top-ups paced at {PACED_TOPUPS:.0f}/s for latency")
-            paced_lat = await paced_top_ups(settings, numbers, PACED_TOPUPS, 10.0)
+            paced_lat = await paced_top_ups(settings, callers, PACED_TOPUPS, 10.0)
             say(f"{charge_count:,} charges from NATS at once")
             charge_rate, _ = await charges(settings, app, numbers, charge_count, 0)
             say("charges paced at 500/s for latency")

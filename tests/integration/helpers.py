@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +26,7 @@ from kabinet.clock import ManualClock
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import persistence_env, schema_name
 from kabinet.runtime import create_service_app
+from kabinet.seed import newest_code
 from kabinet.servers import free_port
 from kabinet.settings import Settings
 from kabinet.testing import InProcess, Stack
@@ -180,6 +180,16 @@ async def activate_subscriber(
     return token
 
 
+async def activate_and_sign_in(
+    client: httpx.AsyncClient, ops_headers: dict[str, str], msisdn: str, **extra: Any
+) -> str:
+    """`activate_subscriber`, then the subscriber signs in (see `me`); returns the
+    activation's consistency token."""
+    token = await activate_subscriber(client, ops_headers, msisdn, **extra)
+    await sign_in(client, msisdn, token)
+    return token
+
+
 SIGNED_IN: dict[str, dict[str, str]] = {}
 """Authorization headers of the numbers signed in so far (test numbers are unique)."""
 
@@ -188,11 +198,7 @@ async def code_from_outbox(client: httpx.AsyncClient, msisdn: str) -> str:
     """The newest code the number received, read from the dev SMS outbox."""
     outbox = await client.get("/dev/sms", params={"msisdn": msisdn})
     assert outbox.status_code == 200, outbox.text
-    codes = [m for m in outbox.json()["messages"] if m["kind"] == "otp"]
-    assert codes, f"no code was sent to {msisdn}"
-    found = re.search(r"\b(\d{6})\b", codes[0]["text"])
-    assert found is not None
-    return found.group(1)
+    return newest_code(outbox.json()["messages"])
 
 
 async def signed_in(

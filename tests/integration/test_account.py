@@ -10,6 +10,7 @@ import httpx
 from kabinet.testing import Stack
 from services.account.application import puk_matches
 from services.account.domain import Subscriber
+from tests.integration.helpers import me, sign_in
 
 TOKEN = "Kabinet-Consistency-Token"
 
@@ -38,11 +39,8 @@ async def activate(
         headers=stack.ops_headers,
     )
     assert answer.status_code == 201, answer.text
+    await sign_in(client, msisdn, answer.json()["consistency_token"])
     return msisdn
-
-
-def me(msisdn: str) -> dict[str, str]:
-    return {"X-Kabinet-Msisdn": msisdn}
 
 
 def problem_of(answer: httpx.Response) -> tuple[int, str]:

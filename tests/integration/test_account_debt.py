@@ -43,7 +43,10 @@ async def publish(settings: Settings, event: Any) -> None:
 async def test_an_exhausted_balance_suspends_the_number_until_a_top_up_lifts_it(
     settings: Settings,
 ) -> None:
-    async with in_process(settings, "account", "gateway") as stack, stack.client() as client:
+    async with (
+        in_process(settings, "account", "auth", "gateway") as stack,
+        stack.client() as client,
+    ):
         msisdn = await activate(client, stack)
         await publish(settings, payments_event(BalanceExhausted, msisdn, 1, balance_kopecks=-150))
         suspended = await client.get(

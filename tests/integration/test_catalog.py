@@ -11,6 +11,7 @@ import httpx
 from kabinet.clock import ManualClock
 from kabinet.seed import CATALOG
 from kabinet.testing import Stack
+from tests.integration.helpers import sign_in
 
 TOKEN = "Kabinet-Consistency-Token"
 
@@ -266,7 +267,8 @@ async def test_account_learns_a_new_tariff_from_the_catalogs_events(clocked_stac
             },
             headers={**clocked_stack.ops_headers, TOKEN: published.json()["consistency_token"]},
         )
-        tariffs = await client.get("/api/v1/me/tariff", headers={"X-Kabinet-Msisdn": "79990001122"})
+        anna = await sign_in(client, "79990001122", activated.json()["consistency_token"])
+        tariffs = await client.get("/api/v1/me/tariff", headers=anna)
     assert activated.status_code == 201, activated.text
     current = tariffs.json()["tariffs"][0]
     assert (current["id"], current["current"]) == ("t_fresh", True)

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kabinet.seed import DEMO_PASSWORD
 from kabinet.servers import free_port
 from kabinet.settings import SERVICES
 
@@ -81,12 +82,22 @@ def listening(port: int) -> bool:
         return False
 
 
+def signed_in(gateway: str) -> dict[str, str]:
+    """The demo subscriber signs in with the demo password the seed set."""
+    login = httpx.post(
+        f"{gateway}/api/v1/auth/login",
+        json={"msisdn": DEMO, "password": DEMO_PASSWORD},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
 def test_up_starts_everything_from_the_wheels_and_a_second_run_keeps_the_data(
     var_dir: Path,
 ) -> None:
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     gateway = f"http://127.0.0.1:{ports['gateway']}"
-    me = {"X-Kabinet-Msisdn": DEMO}
 
     first = Up(up_env(var_dir, ports))
     try:
@@ -96,7 +107,7 @@ def test_up_starts_everything_from_the_wheels_and_a_second_run_keeps_the_data(
         paid = httpx.post(
             f"{gateway}/api/v1/me/topups",
             json={"amount": "10.00"},
-            headers={**me, "Idempotency-Key": "after-first-up"},
+            headers={**signed_in(gateway), "Idempotency-Key": "after-first-up"},
             timeout=10,
         )
         assert paid.status_code == 201, paid.text
@@ -109,7 +120,9 @@ def test_up_starts_everything_from_the_wheels_and_a_second_run_keeps_the_data(
     second = Up(up_env(var_dir, ports))
     try:
         assert second.wait_until_up()
-        dashboard = httpx.get(f"{gateway}/api/v1/me/dashboard", headers=me, timeout=10)
+        dashboard = httpx.get(
+            f"{gateway}/api/v1/me/dashboard", headers=signed_in(gateway), timeout=10
+        )
         assert dashboard.status_code == 200, dashboard.text
         assert dashboard.json()["balance"] == "360.00"  # kept, and the seed moved no money again
     finally:

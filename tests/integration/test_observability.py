@@ -10,7 +10,7 @@ import pytest
 from contracts.subjects import stream_name
 from kabinet import consistency
 from kabinet.testing import Stack, wait_until
-from tests.integration.helpers import jetstream, numbers, stream_positions
+from tests.integration.helpers import jetstream, me, numbers, sign_in, stream_positions
 
 pytestmark = pytest.mark.integration
 
@@ -31,14 +31,13 @@ async def test_a_correlation_id_follows_the_work_from_http_through_nats_into_eff
             },
             headers={**stack.ops_headers, "X-Correlation-ID": correlation},
         )
+        await sign_in(client, msisdn, activated.json()["consistency_token"])
         paid = await client.post(
             "/api/v1/me/topups",
             json={"amount": "50.00"},
             headers={
-                "X-Kabinet-Msisdn": msisdn,
-                "Idempotency-Key": "c1",
+                **me(msisdn, "c1", activated.json()["consistency_token"]),
                 "X-Correlation-ID": correlation,
-                "Kabinet-Consistency-Token": activated.json()["consistency_token"],
             },
         )
     assert activated.headers["X-Correlation-ID"] == correlation

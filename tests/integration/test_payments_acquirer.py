@@ -21,7 +21,7 @@ from services.payments.acquirer.simulator import create_simulator
 from services.payments.acquiring import HttpAcquirer
 from services.payments.card_topups import CardTopUps
 from services.payments.withdrawals import Withdrawals
-from tests.integration.helpers import DetailingFeed, activate_subscriber, jetstream, numbers
+from tests.integration.helpers import DetailingFeed, activate_and_sign_in, jetstream, numbers
 from tests.integration.test_payments_api import me
 
 pytestmark = pytest.mark.integration
@@ -50,7 +50,7 @@ async def bank(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     monkeypatch.setenv("KABINET_ACQUIRER_TIMEOUT", "0.2")
     simulator = await InProcess("acquirer", create_simulator(acquirer), port).start()
     try:
-        async with in_process(settings, "account", "payments", "gateway") as stack:
+        async with in_process(settings, "account", "auth", "payments", "gateway") as stack:
             yield stack
     finally:
         await simulator.stop()
@@ -98,7 +98,7 @@ class Subscriber:
 async def anna(bank: Stack) -> AsyncIterator[Subscriber]:
     (msisdn,) = numbers(1)
     async with bank.client() as client:
-        token = await activate_subscriber(client, bank.ops_headers, msisdn)
+        token = await activate_and_sign_in(client, bank.ops_headers, msisdn)
         yield Subscriber(bank, client, msisdn, token)
 
 

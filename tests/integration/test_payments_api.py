@@ -12,19 +12,16 @@ from contracts.payments import LoyaltyPointsEarned, LoyaltyPointsRedeemed
 from contracts.registry import parse_event
 from kabinet.clock import ManualClock, SystemClock
 from kabinet.testing import Stack
-from tests.integration.helpers import DetailingFeed, activate_subscriber, jetstream, numbers
+from tests.integration.helpers import (
+    DetailingFeed,
+    activate_and_sign_in,
+    jetstream,
+    me,
+    numbers,
+)
 from tests.integration.test_account_events import read_stream
 
 pytestmark = pytest.mark.integration
-
-
-def me(msisdn: str, key: str | None = None, token: str | None = None) -> dict[str, str]:
-    headers = {"X-Kabinet-Msisdn": msisdn}
-    if key:
-        headers["Idempotency-Key"] = key
-    if token:
-        headers["Kabinet-Consistency-Token"] = token
-    return headers
 
 
 async def balance_of(client: httpx.AsyncClient, msisdn: str, token: str | None = None) -> dict:  # type: ignore[type-arg]
@@ -39,7 +36,7 @@ async def test_charges_from_detailing_are_debited_once_and_read_back_with_their_
 ) -> None:
     (msisdn,) = numbers(1)
     async with stack.client() as client, jetstream(stack.settings) as (_, js):
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         paid = await client.post(
             "/api/v1/me/topups", json={"amount": "100.00"}, headers=me(msisdn, "k1", activated)
         )
@@ -70,7 +67,7 @@ async def test_twenty_parallel_top_ups_and_charges_on_one_number_end_with_the_ex
 ) -> None:
     (msisdn,) = numbers(1)
     async with stack.client() as client, jetstream(stack.settings) as (_, js):
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         feed = DetailingFeed(js, stack.settings)
 
         async def top_up(n: int) -> httpx.Response:
@@ -96,8 +93,8 @@ async def test_twenty_parallel_top_ups_and_charges_on_one_number_end_with_the_ex
 async def test_one_key_for_two_concurrent_transfers_moves_money_once(stack: Stack) -> None:
     anna, boris = numbers(2)
     async with stack.client() as client:
-        activated = await activate_subscriber(client, stack.ops_headers, anna)
-        opened = await activate_subscriber(client, stack.ops_headers, boris)
+        activated = await activate_and_sign_in(client, stack.ops_headers, anna)
+        opened = await activate_and_sign_in(client, stack.ops_headers, boris)
         paid = await client.post(
             "/api/v1/me/topups", json={"amount": "500"}, headers=me(anna, "k1", activated)
         )
@@ -128,7 +125,7 @@ async def test_promised_payment_refusals_name_their_rule_and_a_grant_is_repaid_b
     (msisdn,) = numbers(1)
     app = stack.app_of("payments")
     async with stack.client() as client:
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         young = await client.post(
             "/api/v1/me/promised-payment",
             json={"amount": "100"},
@@ -194,7 +191,7 @@ async def test_bad_money_requests_are_problems_naming_the_field_and_change_nothi
 ) -> None:
     (msisdn,) = numbers(1)
     async with stack.client() as client:
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         await client.post(
             "/api/v1/me/topups", json={"amount": "100"}, headers=me(msisdn, "k0", activated)
         )
@@ -211,7 +208,7 @@ async def test_bad_money_requests_are_problems_naming_the_field_and_change_nothi
 async def test_operations_are_paged_newest_first_and_filtered_by_period(stack: Stack) -> None:
     (msisdn,) = numbers(1)
     async with stack.client() as client:
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         for n in range(5):
             await client.post(
                 "/api/v1/me/topups",
@@ -240,7 +237,7 @@ async def test_loyalty_points_follow_top_ups_and_redeem_for_balance_through_the_
 ) -> None:
     (msisdn,) = numbers(1)
     async with stack.client() as client:
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         await client.post(
             "/api/v1/me/topups", json={"amount": "1500"}, headers=me(msisdn, "k1", activated)
         )
@@ -264,7 +261,7 @@ async def test_points_earned_and_redeemed_reach_the_payments_stream_as_contract_
 ) -> None:
     (msisdn,) = numbers(1)
     async with stack.client() as client, jetstream(stack.settings) as (_, js):
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         for key in ("k1", "k1"):
             await client.post(
                 "/api/v1/me/topups", json={"amount": "1234.56"}, headers=me(msisdn, key, activated)
@@ -292,7 +289,7 @@ async def test_the_low_balance_level_is_set_read_and_validated_through_the_gatew
 ) -> None:
     (msisdn,) = numbers(1)
     async with stack.client() as client:
-        activated = await activate_subscriber(client, stack.ops_headers, msisdn)
+        activated = await activate_and_sign_in(client, stack.ops_headers, msisdn)
         await balance_of(client, msisdn, activated)
         path = "/api/v1/me/low-balance-alert"
         set_ = await client.put(path, json={"level": "75"}, headers=me(msisdn))

@@ -16,7 +16,7 @@ from kabinet.testing import Stack
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
 from services.payments.rules import InsufficientFunds
-from tests.integration.helpers import activate_subscriber, numbers, open_balances, payments_app
+from tests.integration.helpers import activate_and_sign_in, numbers, open_balances, payments_app
 from tests.integration.test_payments_api import balance_of, me
 
 pytestmark = pytest.mark.integration
@@ -87,8 +87,10 @@ async def test_a_refused_money_request_moves_nothing_and_its_key_keeps_the_refus
 ) -> None:
     anna, boris = numbers(2)
     async with stack.client() as client:
-        activated = await activate_subscriber(client, stack.ops_headers, anna)
-        await balance_of(client, boris, await activate_subscriber(client, stack.ops_headers, boris))
+        activated = await activate_and_sign_in(client, stack.ops_headers, anna)
+        await balance_of(
+            client, boris, await activate_and_sign_in(client, stack.ops_headers, boris)
+        )
         await client.post(
             "/api/v1/me/topups", json={"amount": "100"}, headers=me(anna, "k0", activated)
         )

@@ -9,6 +9,7 @@ import pytest
 
 from kabinet.settings import Settings
 from kabinet.testing import Stack, in_process
+from tests.integration.helpers import me, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -30,16 +31,16 @@ async def activate(client: httpx.AsyncClient, stack: Stack, msisdn: str) -> str:
     )
     assert response.status_code == 201, response.text
     token: str = response.json()["consistency_token"]
+    await sign_in(client, msisdn, token)
     return token
 
 
 async def top_up(
     client: httpx.AsyncClient, msisdn: str, amount: object, key: str, token: str | None = None
 ) -> httpx.Response:
-    headers = {"X-Kabinet-Msisdn": msisdn, "Idempotency-Key": key}
-    if token:
-        headers["Kabinet-Consistency-Token"] = token
-    return await client.post("/api/v1/me/topups", json={"amount": amount}, headers=headers)
+    return await client.post(
+        "/api/v1/me/topups", json={"amount": amount}, headers=me(msisdn, key, token)
+    )
 
 
 async def test_a_top_up_shows_on_the_dashboard_once_the_views_caught_up(stack: Stack) -> None:
@@ -51,7 +52,7 @@ async def test_a_top_up_shows_on_the_dashboard_once_the_views_caught_up(stack: S
         token = paid.json()["consistency_token"]
         dashboard = await client.get(
             "/api/v1/me/dashboard",
-            headers={"X-Kabinet-Msisdn": msisdn, "Kabinet-Consistency-Token": token},
+            headers=me(msisdn, token=token),
         )
     assert dashboard.status_code == 200, dashboard.text
     assert "Kabinet-Stale" not in dashboard.headers
@@ -71,7 +72,7 @@ async def test_one_idempotency_key_moves_money_once_and_refuses_another_amount(
         first = await top_up(client, msisdn, "100.00", "same-key", activated)
         again = await top_up(client, msisdn, "100.00", "same-key")
         other = await top_up(client, msisdn, "250.00", "same-key")
-        balance = await client.get("/api/v1/me/balance", headers={"X-Kabinet-Msisdn": msisdn})
+        balance = await client.get("/api/v1/me/balance", headers=me(msisdn))
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert other.status_code == 422
@@ -123,7 +124,7 @@ async def test_bad_input_is_a_problem_naming_the_field_and_stores_nothing(
             response = await client.post(
                 "/api/v1/me/topups",
                 json=body,
-                headers={"X-Kabinet-Msisdn": msisdn, "Idempotency-Key": "bad-1"},
+                headers=me(msisdn, "bad-1"),
             )
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -131,20 +132,22 @@ async def test_bad_input_is_a_problem_naming_the_field_and_stores_nothing(
     assert {name: _max_position(stack, name) for name in ("account", "payments")} == before
 
 
-async def test_a_top_up_for_an_unknown_number_is_not_found_and_stores_nothing(stack: Stack) -> None:
-    before = _max_position(stack, "payments")
+async def test_a_subscriber_route_without_sign_in_is_refused_whatever_the_headers_say(
+    stack: Stack,
+) -> None:
+    msisdn = unique_msisdn()
     async with stack.client() as client:
-        response = await top_up(client, unique_msisdn(), "100.00", "k")
-    assert response.status_code == 404
-    assert response.json()["field"] == "msisdn"
-    assert _max_position(stack, "payments") == before
-
-
-async def test_a_bad_number_in_the_identity_header_is_refused(stack: Stack) -> None:
-    async with stack.client() as client:
-        response = await top_up(client, "not-a-number", "100.00", "k")
+        activated = await activate(client, stack, msisdn)
+        await stack.running["payments"].app.state.runtime.wait_for(activated, msisdn)
+        before = _max_position(stack, "payments")
+        response = await client.post(
+            "/api/v1/me/topups",
+            json={"amount": "100.00"},
+            headers={"X-Kabinet-Msisdn": msisdn, "Idempotency-Key": "k"},
+        )
     assert response.status_code == 401
-    assert response.json()["field"] == "X-Kabinet-Msisdn"
+    assert response.json()["field"] == "Authorization"
+    assert _max_position(stack, "payments") == before
 
 
 async def test_ops_routes_need_the_staff_credential(stack: Stack) -> None:
@@ -160,7 +163,7 @@ async def test_a_top_up_without_an_idempotency_key_is_refused(stack: Stack) -> N
     async with stack.client() as client:
         await activate(client, stack, msisdn)
         response = await client.post(
-            "/api/v1/me/topups", json={"amount": "100.00"}, headers={"X-Kabinet-Msisdn": msisdn}
+            "/api/v1/me/topups", json={"amount": "100.00"}, headers=me(msisdn)
         )
     assert response.status_code == 422
     assert response.json()["field"] == "Idempotency-Key"
@@ -171,9 +174,12 @@ async def test_the_dashboard_is_partial_and_says_what_is_missing_when_a_service_
 ) -> None:
     msisdn = unique_msisdn()
     # payments is not running
-    async with in_process(settings, "account", "gateway") as partial, partial.client() as client:
+    async with (
+        in_process(settings, "account", "auth", "gateway") as partial,
+        partial.client() as client,
+    ):
         await activate(client, partial, msisdn)
-        dashboard = await client.get("/api/v1/me/dashboard", headers={"X-Kabinet-Msisdn": msisdn})
+        dashboard = await client.get("/api/v1/me/dashboard", headers=me(msisdn))
         topup = await top_up(client, msisdn, "100.00", "k")
     assert dashboard.status_code == 200
     assert dashboard.json()["missing"] == ["balance"]

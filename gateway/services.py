@@ -7,6 +7,7 @@ from typing import Any
 
 import aiohttp
 from fastapi import Response
+from fastapi.responses import JSONResponse
 
 from kabinet import consistency, context
 from kabinet.client import Reply, pooled_session, request
@@ -74,7 +75,7 @@ def relay(reply: Reply) -> Response:
     return passed
 
 
-def unavailable(exc: ServiceUnavailable) -> Response:
+def unavailable(exc: ServiceUnavailable) -> JSONResponse:
     return problem(
         503,
         "Service unavailable",

@@ -24,12 +24,12 @@ from contracts.subjects import partition_of, stream_name, subject, upstream_name
 from kabinet import consistency
 from kabinet.clock import ManualClock
 from kabinet.effects import ProjectionStore
-from kabinet.eventstore import persistence_env, schema_name
+from kabinet.eventstore import RELAY_TRACKING, persistence_env, schema_name
 from kabinet.runtime import create_service_app
 from kabinet.seed import newest_code
 from kabinet.servers import free_port
 from kabinet.settings import Settings
-from kabinet.testing import InProcess, Stack
+from kabinet.testing import InProcess, Stack, wait_until
 from services.account.projections import LastTopUp
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
@@ -317,3 +317,22 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+async def read_stream(stack: Stack, producer: str) -> list[bytes]:
+    """Every message of a producer's stream, once its relay has gone through the whole log
+    (its tracking row, not the stream's last message: some stored events are not public)."""
+    app = stack.app_of(producer)
+    last = int(app.recorder.max_notification_id() or 0)
+
+    async def relayed() -> bool:
+        return app.tracked_position(RELAY_TRACKING) >= last
+
+    await wait_until(relayed, timeout=30)
+    stream = stream_name(producer, stack.settings.namespace)
+    async with jetstream(stack.settings) as (_, js):
+        info = await js.stream_info(stream)
+        return [
+            (await js.get_msg(stream, seq)).data
+            for seq in range(info.state.first_seq, info.state.last_seq + 1)
+        ]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 from contracts.registry import parse_event
-from contracts.subjects import stream_name
-from kabinet.testing import Stack, wait_until
-from tests.integration.helpers import jetstream
+from kabinet.testing import Stack
+from tests.integration.helpers import read_stream
 from tests.integration.test_account import activate, me
 
 ACCOUNT_TYPES = {
@@ -25,27 +24,6 @@ ACCOUNT_TYPES = {
     "SupportQuestionAnswered",
 }
 CATALOG_TYPES = {"TariffPublished", "OptionPublished", "PriceChanged", "TariffRetired"}
-
-
-async def read_stream(stack: Stack, producer: str) -> list[bytes]:
-    """Every message of a producer's stream, once its relay has published the whole log."""
-    last = int(stack.app_of(producer).recorder.max_notification_id() or 0)
-    stream = stream_name(producer, stack.settings.namespace)
-    async with jetstream(stack.settings) as (_, js):
-
-        async def relayed() -> bool:
-            info = await js.stream_info(stream)
-            if not info.state.last_seq:
-                return False
-            msg = await js.get_msg(stream, info.state.last_seq)
-            return int((msg.headers or {})["Kabinet-Position"]) >= last
-
-        await wait_until(relayed, timeout=30)
-        info = await js.stream_info(stream)
-        return [
-            (await js.get_msg(stream, seq)).data
-            for seq in range(info.state.first_seq, info.state.last_seq + 1)
-        ]
 
 
 async def test_every_event_published_in_the_scenarios_validates_against_the_contract(

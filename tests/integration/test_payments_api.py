@@ -18,8 +18,8 @@ from tests.integration.helpers import (
     jetstream,
     me,
     numbers,
+    read_stream,
 )
-from tests.integration.test_account_events import read_stream
 
 pytestmark = pytest.mark.integration
 

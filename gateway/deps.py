@@ -70,14 +70,19 @@ async def verified(request: Request, token: str) -> AccessClaims:
         found: dict[str, Any] = answer.json()
         return found
 
+    keyring: KeyRing = request.app.state.keyring
+    now = clock_of(request).now()
+    if (known := keyring.remembered(token, now)) is not None:
+        return known
     try:
-        keyring: KeyRing = request.app.state.keyring
         keys = await keyring.holding(tokens.kid_of(token), fetch)
-        return tokens.verify(token, keys, clock_of(request).now())
+        claims = tokens.verify(token, keys, now)
     except tokens.InvalidToken:
         raise Unauthorized(
             "the access token is invalid or expired", field="Authorization"
         ) from None
+    keyring.remember(token, claims)
+    return claims
 
 
 def check_csrf(request: Request) -> None:

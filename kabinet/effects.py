@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
@@ -228,6 +228,12 @@ class ProjectionStore:
         self.datastore = datastore
         self.schema = schema
 
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Cursor[DictRow]]:
+        """One statement on an autocommit connection: no BEGIN and ROLLBACK around it."""
+        with self.datastore.get_connection() as conn, conn.cursor() as cur:
+            yield cur
+
     def setup(self, *ddl: str) -> None:
         with self.datastore.transaction(commit=True) as cur:
             cur.execute(
@@ -239,7 +245,7 @@ class ProjectionStore:
                 cur.execute(statement.replace("{schema}", f'"{self.schema}"'))
 
     def position(self, projection: str, upstream: str) -> int:
-        with self.datastore.transaction(commit=False) as cur:
+        with self._reading() as cur:
             cur.execute(
                 f'SELECT position FROM "{self.schema}".projection_tracking '
                 "WHERE projection = %s AND upstream = %s",
@@ -271,7 +277,7 @@ class ProjectionStore:
         return cur.fetchone() is not None
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[DictRow]:
-        with self.datastore.transaction(commit=False) as cur:
+        with self._reading() as cur:
             cur.execute(statement.replace("{schema}", f'"{self.schema}"'), params)
             return list(cur.fetchall())
 

@@ -114,8 +114,9 @@ def create_router(
     ) -> SubscriberView:
         if not await runtime_of(request).wait_for(token, msisdn):
             response.headers["Kabinet-Stale"] = "true"
-        found = await asyncio.to_thread(app.subscriber, msisdn)
-        topup = await asyncio.to_thread(last_topup.get, msisdn)
+        found, topup = await asyncio.to_thread(
+            lambda: (app.subscriber(msisdn), last_topup.get(msisdn))  # one thread hop
+        )
         return SubscriberView(
             msisdn=found.msisdn,
             owner_name=found.owner_name,

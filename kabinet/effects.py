@@ -93,8 +93,17 @@ class Skips:
         self._pending: dict[str, tuple[int, float]] = {}
 
     def note(self, upstream: str, position: int) -> None:
-        since = self._pending.get(upstream, (0, time.monotonic()))[1]
-        self._pending[upstream] = (position, since)
+        before, since = self._pending.get(upstream, (0, time.monotonic()))
+        self._pending[upstream] = (max(position, before), since)
+
+    def skipped(
+        self, handlers: Mapping[str, Any], upstream: str, events: Sequence[Envelope]
+    ) -> bool:
+        """Note `events` as skipped if none of them has a handler; whether they were."""
+        if not events or any(event.type in handlers for event in events):
+            return False
+        self.note(upstream, events[-1].position)
+        return True
 
     def position(self, upstream: str) -> int:
         return self._pending.get(upstream, (0, 0.0))[0]
@@ -106,10 +115,6 @@ class Skips:
 
     def clear(self, upstream: str) -> None:
         self._pending.pop(upstream, None)
-
-
-def _nothing_for(handlers: Mapping[str, Any], events: Sequence[Envelope]) -> bool:
-    return not any(event.type in handlers for event in events)
 
 
 class Effects(Protocol):
@@ -181,16 +186,12 @@ class ApplicationEffects:
         self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
-        if events and _nothing_for(self.handlers, events):  # no need to read the position
-            self.skips.note(upstream, max(events[-1].position, self.skips.position(upstream)))
+        if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
             return []
         for _ in range(MAX_ATTEMPTS):
             done = self.position(upstream)
             todo = [e for e in events if e.position > done]
-            if not todo:
-                return []
-            if _nothing_for(self.handlers, todo):
-                self.skips.note(upstream, todo[-1].position)
+            if not todo or self.skips.skipped(self.handlers, upstream, todo):
                 return []
             uow = UnitOfWork(self.app)
             rejections: list[Rejection] = []
@@ -326,10 +327,7 @@ class ProjectionEffects:
             row = self._row(upstream)
             done = max(row, self.skips.position(upstream))
             todo = [e for e in events if e.position > done]
-            if not todo:
-                return []
-            if _nothing_for(self.handlers, todo):
-                self.skips.note(upstream, todo[-1].position)
+            if not todo or self.skips.skipped(self.handlers, upstream, todo):
                 return []
             rejections: list[Rejection] = []
             try:

@@ -71,18 +71,12 @@ async def verified(request: Request, token: str) -> AccessClaims:
         return found
 
     keyring: KeyRing = request.app.state.keyring
-    now = clock_of(request).now()
-    if (known := keyring.remembered(token, now)) is not None:
-        return known
     try:
-        keys = await keyring.holding(tokens.kid_of(token), fetch)
-        claims = tokens.verify(token, keys, now)
+        return await keyring.verify(token, clock_of(request).now(), fetch)
     except tokens.InvalidToken:
         raise Unauthorized(
             "the access token is invalid or expired", field="Authorization"
         ) from None
-    keyring.remember(token, claims)
-    return claims
 
 
 def check_csrf(request: Request) -> None:

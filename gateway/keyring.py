@@ -16,6 +16,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from kabinet import tokens
 from kabinet.tokens import AccessClaims, keys_of
 
 Fetch = Callable[[], Awaitable[dict[str, Any]]]
@@ -48,6 +49,15 @@ class KeyRing:
                 self._fetched_at = time.monotonic()
                 self._verified.clear()  # a key may have been withdrawn
         return self.keys
+
+    async def verify(self, token: str, now: datetime, fetch: Fetch) -> AccessClaims:
+        """The claims of a genuine, unexpired token (remembered, or checked with the keys);
+        `tokens.InvalidToken` otherwise."""
+        if (known := self.remembered(token, now)) is not None:
+            return known
+        claims = tokens.verify(token, await self.holding(tokens.kid_of(token), fetch), now)
+        self.remember(token, claims)
+        return claims
 
     def remembered(self, token: str, now: datetime) -> AccessClaims | None:
         """The claims of `token` if it was verified before and has not expired since."""

@@ -9,6 +9,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -135,8 +136,6 @@ class DetailingFeed:
         self, msisdn: str, amount_kopecks: int, charge_id: str | None = None
     ) -> tuple[str, str]:
         """Publish one charge; returns (charge_id, a consistency token naming its position)."""
-        from datetime import UTC, datetime
-
         from contracts.detailing import ChargeIncurred
         from kabinet.streams import ensure_stream, producer_stream_config
 
@@ -336,3 +335,15 @@ async def read_stream(stack: Stack, producer: str) -> list[bytes]:
             (await js.get_msg(stream, seq)).data
             for seq in range(info.state.first_seq, info.state.last_seq + 1)
         ]
+
+
+def payments_event(cls: type[Any], msisdn: str, position: int, **fields: Any) -> Any:
+    """A PAYMENTS event as payments would publish it at `position` (for a test to play)."""
+    return cls(
+        event_id=uuid.uuid4(),
+        occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+        position=position,
+        msisdn=msisdn,
+        sequence=position,
+        **fields,
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from contracts.payments import BalanceExhausted, PaymentPosted
@@ -11,19 +9,8 @@ from contracts.subjects import partition_of, subject
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
 from kabinet.testing import in_process
-from tests.integration.helpers import jetstream
+from tests.integration.helpers import jetstream, payments_event
 from tests.integration.test_account import activate, me, problem_of
-
-
-def payments_event(cls: type[Any], msisdn: str, position: int, **fields: Any) -> Any:
-    return cls(
-        event_id=uuid.uuid4(),
-        occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
-        position=position,
-        msisdn=msisdn,
-        sequence=position,
-        **fields,
-    )
 
 
 async def publish(settings: Settings, event: Any) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 import pytest
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -12,35 +9,31 @@ from psycopg.rows import DictRow
 from contracts.payments import BalanceExhausted, PaymentPosted
 from kabinet.effects import ProjectionEffects, wait_for_position
 from kabinet.settings import Settings
-from tests.integration.helpers import AccountProjections
+from tests.integration.helpers import AccountProjections, payments_event
 
 pytestmark = pytest.mark.integration
 
 UPSTREAM = "payments:3"
+MSISDN = "79001234567"
 
 
 def exhausted(position: int) -> BalanceExhausted:
-    return BalanceExhausted(
-        event_id=uuid.uuid4(),
-        occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
-        position=position,
-        msisdn="79001234567",
-        sequence=position,
-        balance_kopecks=-1,
+    result: BalanceExhausted = payments_event(
+        BalanceExhausted, MSISDN, position, balance_kopecks=-1
     )
+    return result
 
 
 def posted(position: int) -> PaymentPosted:
-    return PaymentPosted(
-        event_id=uuid.uuid4(),
-        occurred_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
-        position=position,
-        msisdn="79001234567",
-        sequence=position,
+    result: PaymentPosted = payments_event(
+        PaymentPosted,
+        MSISDN,
+        position,
         payment_id=f"p{position}",
         amount_kopecks=100_00,
         balance_kopecks=100_00,
     )
+    return result
 
 
 @pytest.fixture

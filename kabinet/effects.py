@@ -163,7 +163,13 @@ def _bind(event: Envelope) -> None:
 
 
 class ApplicationEffects:
-    """Effects that are events of an event-sourced application."""
+    """Effects that are events of an event-sourced application.
+
+    The tracking row is kept in memory between batches where the recorder moves it by
+    compare-and-set (PostgreSQL): a batch saved by another writer meanwhile makes the save
+    fail, and the row is read again. A batch whose handlers changed nothing is noted as
+    skipped (written later, with others) instead of committing a tracking row alone.
+    """
 
     def __init__(
         self,
@@ -174,22 +180,34 @@ class ApplicationEffects:
         self.handlers = handlers
         self.progress = Progress()
         self.skips = Skips()
+        self._tracked: dict[str, int] = {}  # the row as this object last saw it
+
+    def _row(self, upstream: str) -> int:
+        found = self._tracked.get(upstream)
+        if found is None:
+            found = self.app.tracked_position(upstream)
+            if self.app.compares_tracking:
+                self._tracked[upstream] = found
+        return found
 
     def position(self, upstream: str) -> int:
-        return max(self.app.tracked_position(upstream), self.skips.position(upstream))
+        self._tracked.pop(upstream, None)  # asked from outside: read the row afresh
+        return max(self._row(upstream), self.skips.position(upstream))
 
     def flush(self, upstream: str) -> None:
         position = self.skips.position(upstream)
-        if position > self.app.tracked_position(upstream):
+        if position > self._row(upstream):
             with contextlib.suppress(IntegrityError):  # another writer tracked it first
                 self.app.save_tracked(tracking=Tracking(upstream, position))
+        self._tracked.pop(upstream, None)
         self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
             return []
         for _ in range(MAX_ATTEMPTS):
-            done = self.position(upstream)
+            row = self._row(upstream)
+            done = max(row, self.skips.position(upstream))
             todo = [e for e in events if e.position > done]
             if not todo or self.skips.skipped(self.handlers, upstream, todo):
                 return []
@@ -204,16 +222,21 @@ class ApplicationEffects:
                     handler(uow, event)
                 except KabinetError as exc:
                     rejections.append(Rejection(event, exc.message))
+            last = todo[-1].position
+            if not uow.aggregates and not rejections:
+                self.skips.note(upstream, last)  # nothing changed: track it later
+                return []
             try:
-                self.app.save_tracked(
-                    *uow.aggregates, tracking=Tracking(upstream, todo[-1].position)
-                )
+                self.app.save_tracked(*uow.aggregates, tracking=Tracking(upstream, last), after=row)
             except IntegrityError:
                 # A command changed one of these aggregates meanwhile (or another
                 # replica applied the batch): reload and try again.
                 log.info("effects_conflict_retry", upstream=upstream)
+                self._tracked.pop(upstream, None)
                 time.sleep(0.005)  # poll: let the competing writer finish
                 continue
+            if self.app.compares_tracking:
+                self._tracked[upstream] = last
             self.skips.clear(upstream)
             return rejections
         raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")

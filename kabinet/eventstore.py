@@ -9,9 +9,11 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import ProcessRecorder, Recording, Tracking
-from psycopg import sql
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, Recording, Tracking
+from eventsourcing.postgres import PostgresProcessRecorder
+from psycopg import Cursor, sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow
 
 from kabinet.settings import Settings
 
@@ -47,7 +49,48 @@ def persistence_env(settings: Settings, service: str) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size * 2),
         "POSTGRES_LOCK_TIMEOUT": "10",
         "POSTGRES_CONNECT_TIMEOUT": "10",
+        "PROCESS_RECORDER_TOPIC": "kabinet.eventstore:ComparingProcessRecorder",
     }
+
+
+class ComparingProcessRecorder(PostgresProcessRecorder):
+    """A process recorder that can move a tracking row by compare-and-set.
+
+    Saved with `tracked_after=<the row as the caller last read it>`, the save commits only
+    if the row still holds exactly that position (0: no row yet), so a caller may keep the
+    position in memory between batches: another writer's batch in between makes the save
+    fail (IntegrityError) instead of applying the same events twice.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        table = sql.SQL("{}.{}").format(
+            sql.Identifier(self.datastore.schema), sql.Identifier(self.tracking_table_name)
+        )
+        self.move_statement = sql.SQL(
+            "UPDATE {} SET notification_id = %(position)s "
+            "WHERE application_name = %(name)s AND notification_id = %(after)s "
+            "RETURNING notification_id"
+        ).format(table)
+        self.first_statement = sql.SQL(
+            "INSERT INTO {} VALUES (%(name)s, %(position)s) "
+            "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
+        ).format(table)
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Any, **kwargs: Any) -> None:
+        tracking: Tracking | None = kwargs.get("tracking")
+        after: int | None = kwargs.get("tracked_after")
+        if tracking is None or after is None:
+            super()._insert_events(curs, stored_events, **kwargs)
+            return
+        curs.execute(
+            self.move_statement if after else self.first_statement,
+            {"name": tracking.application_name, "position": tracking.notification_id,
+             "after": after},
+            prepare=True,
+        )  # fmt: skip
+        if curs.fetchone() is None:
+            raise IntegrityError(f"tracking of {tracking.application_name} is no longer at {after}")
 
 
 class KabinetApplication(Application[UUID]):
@@ -73,9 +116,18 @@ class KabinetApplication(Application[UUID]):
         assert isinstance(recorder, ProcessRecorder)
         return recorder
 
-    def save_tracked(self, *aggregates: Any, tracking: Tracking) -> list[Recording[UUID]]:
+    @property
+    def compares_tracking(self) -> bool:
+        """Whether `save_tracked(after=...)` moves the tracking row by compare-and-set."""
+        return isinstance(self.recorder, ComparingProcessRecorder)
+
+    def save_tracked(
+        self, *aggregates: Any, tracking: Tracking, after: int | None = None
+    ) -> list[Recording[UUID]]:
+        """Save `aggregates` with `tracking`; with `after` (and `compares_tracking`), only
+        if the tracking row is still at `after`, else IntegrityError."""
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
-        processing_event.collect_events(*aggregates)
+        processing_event.collect_events(*aggregates, tracked_after=after)
         recordings = self._record(processing_event)
         self._notify(recordings)
         return recordings

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from contracts.payments import BalanceExhausted, PaymentPosted
-from kabinet.effects import ProjectionEffects, wait_for_position
+from kabinet.domain import KabinetAggregate, stable_id
+from kabinet.effects import ApplicationEffects, ProjectionEffects, UnitOfWork, wait_for_position
+from kabinet.eventstore import KabinetApplication, persistence_env
 from kabinet.settings import Settings
 from tests.integration.helpers import AccountProjections, payments_event
 
@@ -106,3 +110,74 @@ async def test_a_batch_another_writer_applied_meanwhile_is_not_applied_again(
     applied = store.query("SELECT position FROM {schema}.applied ORDER BY position")
     assert [row["position"] for row in applied] == [1, 2, 3]  # each once
     assert store.position("only_payments", UPSTREAM) == 3
+
+
+class Tally(KabinetAggregate):
+    """Counts the events handed to it: applying one twice would show."""
+
+    class Counted(KabinetAggregate.Event):
+        position: int
+
+        def apply(self, tally: Tally) -> None:
+            tally.positions.append(self.position)
+
+    def __init__(self) -> None:
+        self.positions: list[int] = []
+
+    @classmethod
+    def open(cls) -> Tally:
+        return cls._create(cls.Created, id=stable_id("tally", MSISDN))
+
+
+class TallyApplication(KabinetApplication):
+    name = "tally"
+
+
+def count(uow: UnitOfWork, event: PaymentPosted) -> None:
+    tally: Tally = uow.find(stable_id("tally", MSISDN)) or Tally.open()
+    tally.trigger_event(Tally.Counted, position=event.position)
+    uow.add(tally)
+
+
+@pytest.fixture
+def tally_app(settings: Settings) -> Iterator[TallyApplication]:
+    app = TallyApplication(env=persistence_env(settings, "tally"))
+    yield app
+    app.close()
+
+
+def counted(app: TallyApplication) -> list[int]:
+    tally: Tally = app.repository.get(stable_id("tally", MSISDN))
+    return tally.positions
+
+
+async def test_an_application_batch_another_writer_applied_meanwhile_is_not_applied_again(
+    tally_app: TallyApplication,
+) -> None:
+    one = ApplicationEffects(tally_app, {"PaymentPosted": count})
+    other = ApplicationEffects(tally_app, {"PaymentPosted": count})
+    assert one.position(UPSTREAM) == 0 == other.position(UPSTREAM)  # both saw the row at 0
+
+    other.apply(UPSTREAM, [posted(1), posted(2)])
+    one.apply(UPSTREAM, [posted(1), posted(2), posted(3)])  # its row in memory is stale
+
+    assert counted(tally_app) == [1, 2, 3]  # each once
+    assert tally_app.tracked_position(UPSTREAM) == 3
+
+
+async def test_an_application_batch_that_changes_nothing_is_tracked_later_with_the_skips(
+    tally_app: TallyApplication,
+) -> None:
+    effects = ApplicationEffects(
+        tally_app, {"PaymentPosted": count, "BalanceExhausted": lambda _uow, _e: None}
+    )
+
+    effects.apply(UPSTREAM, [posted(1)])
+    effects.apply(UPSTREAM, [exhausted(2), exhausted(3)])  # handled, but nothing changed
+
+    assert tally_app.tracked_position(UPSTREAM) == 1
+    assert effects.position(UPSTREAM) == 3
+    effects.flush(UPSTREAM)
+    assert tally_app.tracked_position(UPSTREAM) == 3
+    effects.apply(UPSTREAM, [exhausted(3), posted(4)])
+    assert counted(tally_app) == [1, 4]

@@ -1,16 +1,17 @@
 """Durable JetStream pull consumers, one per owned partition of each upstream stream.
 
 A fetched batch is parsed, redeliveries are dropped by their tracked position,
-the rest is applied by `Effects` in one transaction with its tracking row, and
-only then acked. Invalid messages go to the dead-letter subject with the reason
-and do not block their partition. Replica i of R takes partitions p ≡ i (mod R).
+the rest is applied by each `Effects` subscribed to the producer (each in one
+transaction with its own tracking row), and only then acked. Invalid messages go to
+the dead-letter subject with the reason and do not block their partition.
+Replica i of R takes partitions p ≡ i (mod R).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import nats.errors
@@ -31,6 +32,7 @@ from contracts.subjects import (
 from kabinet import metrics
 from kabinet.effects import Effects, Rejection
 from kabinet.faults import crash_point
+from kabinet.relay import POSITION_HEADER
 from kabinet.settings import Settings
 from kabinet.streams import dead_letter_stream_config, ensure_stream, producer_stream_config
 
@@ -49,46 +51,47 @@ class DeliveryGap(Exception):
 class Subscription:
     """This service consumes `producer`'s stream into `effects`.
 
-    `name` marks a second subscription of one service to the same producer (e.g. the
-    service's own aggregates beside a read model): it gets its own durable consumers and
-    metrics label (`<producer>.<name>`), and leaves dead-lettering invalid messages to the
-    unnamed subscription, so each one is dead-lettered once per service.
+    Subscriptions of one service to one producer (e.g. the service's own aggregates
+    beside a read model) share its durable consumers: a message is fetched, parsed and
+    acked once, and each `effects` applies it in turn, keeping its own position.
     """
 
     producer: str
     effects: Effects
-    name: str = ""
 
 
 class PartitionConsumer:
     def __init__(
         self,
         service: str,
-        subscription: Subscription,
+        producer: str,
+        effects: Sequence[Effects],
         partition: int,
         js: JetStreamContext,
         settings: Settings,
     ) -> None:
         self.service = service
-        self.producer = subscription.producer
-        self.effects = subscription.effects
+        self.producer = producer
+        self.effects = list(effects)
         self.partition = partition
         self.js = js
         self.settings = settings
         self.upstream = upstream_name(self.producer, partition)
         self.stream = stream_name(self.producer, settings.namespace)
-        label = f"{subscription.name}-" if subscription.name else ""
-        self.durable = f"{service}-{label}{self.producer}-{partition}"
-        self.position = 0
+        self.durable = f"{service}-{self.producer}-{partition}"
+        self.positions = [0] * len(self.effects)  # what each effects has applied
         self.batches = 0
         self.next_delivery = 1
         self.stopping = False
         self.handling = False
-        self.secondary = bool(subscription.name)
-        labelled = f"{self.producer}.{subscription.name}" if self.secondary else self.producer
-        self._applied = metrics.CONSUMER_APPLIED.labels(service, labelled)
-        self._duplicates = metrics.CONSUMER_DUPLICATES.labels(service, labelled)
-        self._dead = metrics.DEAD_LETTERS.labels(service, labelled)
+        self._applied = metrics.CONSUMER_APPLIED.labels(service, self.producer)
+        self._duplicates = metrics.CONSUMER_DUPLICATES.labels(service, self.producer)
+        self._dead = metrics.DEAD_LETTERS.labels(service, self.producer)
+
+    @property
+    def position(self) -> int:
+        """Every event up to here is applied by every effects."""
+        return min(self.positions)
 
     async def prepare(self) -> JetStreamContext.PullSubscription:
         """(Re)create the durable consumer so delivery resumes in stream order.
@@ -98,8 +101,13 @@ class PartitionConsumer:
         event would then look like a duplicate. So a (re)starting consumer always
         restarts delivery just after its ack floor: what follows arrives again,
         in order, and whatever was already applied is dropped by its position.
+        An effects behind the ack floor (new to the producer, or restored) has the
+        partition delivered again from its start.
         """
         await ensure_stream(self.js, producer_stream_config(self.producer, self.settings))
+        self.positions = await asyncio.to_thread(
+            lambda: [effects.position(self.upstream) for effects in self.effects]
+        )
         start = 0
         try:
             info = await self.js.consumer_info(self.stream, self.durable)
@@ -107,6 +115,8 @@ class PartitionConsumer:
             await self.js.delete_consumer(self.stream, self.durable)
         except nats.js.errors.NotFoundError:
             pass
+        if start and self.position < await self._position_at(start):
+            start = 0
         config = ConsumerConfig(
             durable_name=self.durable,
             filter_subject=partition_filter(self.producer, self.partition, self.settings.namespace),
@@ -118,11 +128,18 @@ class PartitionConsumer:
             max_deliver=-1,
         )
         await self.js.add_consumer(self.stream, config)
-        self.position = await asyncio.to_thread(self.effects.position, self.upstream)
-        self.effects.progress.advance(self.upstream, self.position)
-        self.effects.progress.own(self.upstream)
+        for effects, position in zip(self.effects, self.positions, strict=True):
+            effects.progress.advance(self.upstream, position)
+            effects.progress.own(self.upstream)
         self.next_delivery = 1
         return await self.js.pull_subscribe_bind(self.durable, self.stream)
+
+    async def _position_at(self, stream_seq: int) -> int:
+        """The event position of a stored message (a huge one if it cannot be read)."""
+        with contextlib.suppress(nats.errors.Error, KeyError, ValueError, TypeError):
+            stored = await self.js.get_msg(self.stream, stream_seq)
+            return int((stored.headers or {})[POSITION_HEADER])
+        return 2**62
 
     async def run(self) -> None:
         """Fetch and handle until stopped; any broken delivery ends the run (and re-prepares)."""
@@ -140,7 +157,8 @@ class PartitionConsumer:
                 finally:
                     self.handling = False
         finally:
-            self.effects.progress.release(self.upstream)
+            for effects in self.effects:
+                effects.progress.release(self.upstream)
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
 
@@ -151,7 +169,8 @@ class PartitionConsumer:
         request behind after a client-side timeout, and a later message may then sit in
         it until that request expires; waiting for a single message avoids it.
         """
-        waiting = FLUSH_SKIPS_AFTER if self.effects.skips.age(self.upstream) is not None else None
+        skipping = any(e.skips.age(self.upstream) is not None for e in self.effects)
+        waiting = FLUSH_SKIPS_AFTER if skipping else None
         msgs = list(await sub.fetch(1, timeout=waiting or FETCH_TIMEOUT))
         pending = msgs[-1].metadata.num_pending if msgs else 0
         if pending and self.settings.consumer_batch > 1:
@@ -181,17 +200,16 @@ class PartitionConsumer:
                 if event.producer != self.producer:
                     raise ContractError(f"event of {event.producer} on {self.producer}'s stream")
             except ContractError as exc:
-                if not self.secondary:
-                    await self.dead_letter(msg, str(exc))
+                await self.dead_letter(msg, str(exc))
                 continue
             if event.position <= self.position:
                 self._duplicates.inc()
                 continue
             events.append(event)
         if events:
-            rejections = await asyncio.to_thread(self.effects.apply, self.upstream, events)
-            self.position = events[-1].position
-            self.effects.progress.advance(self.upstream, self.position)
+            rejections = await asyncio.to_thread(self._apply, events)
+            for effects, position in zip(self.effects, self.positions, strict=True):
+                effects.progress.advance(self.upstream, position)
             self._applied.inc(len(events))
             await self.reject(rejections)
         self.batches += 1
@@ -199,12 +217,24 @@ class PartitionConsumer:
         await asyncio.gather(*(msg.ack() for msg in msgs))
         await self.flush_skips(idle=False)
 
+    def _apply(self, events: Sequence[Envelope]) -> list[tuple[int, Rejection]]:
+        """Each effects applies what it has not yet (in a worker thread)."""
+        rejections: list[tuple[int, Rejection]] = []
+        for index, effects in enumerate(self.effects):
+            todo = [e for e in events if e.position > self.positions[index]]
+            if todo:
+                found = effects.apply(self.upstream, todo)
+                rejections.extend((index, rejection) for rejection in found)
+                self.positions[index] = todo[-1].position
+        return rejections
+
     async def flush_skips(self, idle: bool) -> None:
         """Track skipped batches once idle, or once the oldest is `FLUSH_SKIPS_AFTER` old:
         a replica that reads this partition's position from PostgreSQL sees it soon."""
-        age = self.effects.skips.age(self.upstream)
-        if age is not None and (idle or age >= FLUSH_SKIPS_AFTER):
-            await asyncio.to_thread(self.effects.flush, self.upstream)
+        for effects in self.effects:
+            age = effects.skips.age(self.upstream)
+            if age is not None and (idle or age >= FLUSH_SKIPS_AFTER):
+                await asyncio.to_thread(effects.flush, self.upstream)
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         log.warning("dead_letter", durable=self.durable, subject=msg.subject, reason=reason)
@@ -220,8 +250,8 @@ class PartitionConsumer:
         )
         self._dead.inc()
 
-    async def reject(self, rejections: list[Rejection]) -> None:
-        for rejection in rejections:
+    async def reject(self, rejections: Iterable[tuple[int, Rejection]]) -> None:
+        for index, rejection in rejections:
             log.warning(
                 "event_rejected",
                 durable=self.durable,
@@ -235,7 +265,7 @@ class PartitionConsumer:
                 rejection.event.model_dump_json().encode(),
                 headers={
                     REASON_HEADER: rejection.reason[:500],
-                    "Nats-Msg-Id": f"rj:{self.durable}:{rejection.event.position}",
+                    "Nats-Msg-Id": f"rj:{self.durable}:{index}:{rejection.event.position}",
                 },
             )
             self._dead.inc()
@@ -251,9 +281,12 @@ class ConsumerGroup:
         js: JetStreamContext,
         settings: Settings,
     ) -> None:
+        by_producer: dict[str, list[Effects]] = {}
+        for subscription in subscriptions:
+            by_producer.setdefault(subscription.producer, []).append(subscription.effects)
         self.consumers = [
-            PartitionConsumer(service, sub, p, js, settings)
-            for sub in subscriptions
+            PartitionConsumer(service, producer, effects, p, js, settings)
+            for producer, effects in by_producer.items()
             for p in range(settings.partitions)
             if settings.owns_partition(p)
         ]

@@ -67,7 +67,6 @@ class ServiceRuntime:
         self.consumers: ConsumerGroup | None = None
         self._relay_task: asyncio.Task[None] | None = None
         self._background: list[asyncio.Task[None]] = []
-        self._by_producer = {s.producer: s for s in parts.subscriptions if not s.name}
         self._all_of: dict[str, list[Subscription]] = {}
         for subscription in parts.subscriptions:
             self._all_of.setdefault(subscription.producer, []).append(subscription)

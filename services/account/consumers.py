@@ -31,7 +31,6 @@ def subscriptions(
                     "PaymentPosted": debt.on_payment_posted,
                 },
             ),
-            name="debt",
         ),
         Subscription("catalog", ProjectionEffects(catalog.store, catalog.name, catalog.handlers)),
     ]

@@ -104,7 +104,7 @@ async def test_a_malformed_message_goes_to_dead_letters_and_its_partition_keeps_
         await js.publish(where, b'{"type": "PaymentPosted", "producer": "payments", "amount": -1}')
         await js.publish(where, b"not json at all")
         await js.publish(where, valid.model_dump_json().encode())
-        effects = account._by_producer["payments"].effects
+        effects = next(s.effects for s in account.parts.subscriptions if s.producer == "payments")
         upstream = upstream_name("payments", partition)
         assert await wait_for_position(effects, upstream, 1, timeout=30)
         dead = await js.stream_info(dead_letter_stream(settings.namespace))

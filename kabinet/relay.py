@@ -3,10 +3,11 @@
 The stored events are the outbox. Each notification is published to JetStream with
 `Nats-Msg-Id: <namespace>:<service>:<notification_id>` (server-side dedup),
 `Kabinet-Position`, and a chain header naming its predecessor (so the stream
-holds events in log order even when a publish fails mid-batch). Progress is a
-tracking row in the service's own database, written
-only after JetStream acknowledged every message of a batch, so a crash re-publishes
-at most one batch and the dedup window absorbs it. One replica at a time is the
+holds events in log order even when a publish fails mid-batch). Progress is the
+stream's last message id, and a tracking row in the service's own database written
+(when idle, else every `TRACK_EVERY` seconds) only up to what JetStream acknowledged;
+a restart goes on from the later of the two, and the dedup window absorbs a re-publish
+of what the stream no longer shows. One replica at a time is the
 leader (a PostgreSQL advisory lock); the others wait on standby. Saves in this
 process wake the relay at once; writes of other replicas are found by polling.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +46,7 @@ EXPECTED_LAST_SEQUENCE_HEADER = "Nats-Expected-Last-Sequence"
 # raised inside the reply callback), so a batch waits at most this long before the
 # relay re-reads the stream's end and goes on. A false alarm only costs a re-sync.
 ACK_TIMEOUT = 3.0
+TRACK_EVERY = 0.2  # seconds between tracking rows while busy
 
 # Maps one stored domain event (and its notification id) to its public event, or None.
 EventMapper = Callable[[Any, int], Envelope | None]
@@ -64,6 +67,8 @@ class OutboxRelay:
         self.js = js
         self.settings = settings
         self.position = 0
+        self.tracked = 0  # the tracking row as last written
+        self._tracked_at = 0.0
         self.is_leader = False
         self.batches = 0
         self.expected_last_id: str | None = None
@@ -123,6 +128,8 @@ class OutboxRelay:
                 await asyncio.sleep(0.2)  # poll: let a reconnect happen
                 await self._resync()
                 continue
+            if not published or time.monotonic() - self._tracked_at >= TRACK_EVERY:
+                await self._track()
             if not published:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.relay_idle_poll)
@@ -135,6 +142,7 @@ class OutboxRelay:
         prefix = f"{self.settings.namespace}:{self.service}:"
         if self.expected_last_id and self.expected_last_id.startswith(prefix):
             in_stream = int(self.expected_last_id.removeprefix(prefix))
+        self.tracked = tracked
         self.position = max(tracked, in_stream)
 
     async def _stream_last_msg_id(self) -> str | None:
@@ -166,13 +174,24 @@ class OutboxRelay:
                 raise failed
         self.batches += 1
         crash_point(self.settings.fault, "exit_after_publish", self.batches)
-        last = notifications[-1].id
-        await asyncio.to_thread(
-            self.app.process_recorder.insert_tracking, Tracking(RELAY_TRACKING, last)
-        )
-        self.position = last
+        self.position = notifications[-1].id
         self._published.inc(len(pending))
         return len(notifications)
+
+    async def _track(self) -> None:
+        """Write the tracking row up to what JetStream acknowledged.
+
+        Written when idle, else at most every `TRACK_EVERY` seconds, not after every
+        batch: the stream's last message names our position too (`_resync` takes the later
+        of the two), so the row only has to cover events that are never published.
+        """
+        self._tracked_at = time.monotonic()
+        if self.position > self.tracked:
+            position = self.position
+            await asyncio.to_thread(
+                self.app.process_recorder.insert_tracking, Tracking(RELAY_TRACKING, position)
+            )
+            self.tracked = position
 
     async def _publish(self, notification: Notification) -> asyncio.Future[Any] | None:
         """Publish one event, chained to the one before it.

@@ -41,8 +41,8 @@ async def test_a_relay_killed_mid_publish_leaves_each_event_in_the_stream_exactl
     assert await asyncio.to_thread(crashing.wait, 120) == 137
     async with jetstream(settings) as (_, js):
         published_before_restart = len(await stream_positions(js, "account", settings))
-        assert published_before_restart == 600  # three batches out, two tracked
-        assert app.tracked_position(RELAY_TRACKING) == 400
+        assert published_before_restart == 600  # three batches out
+        assert app.tracked_position(RELAY_TRACKING) < 600  # the row is behind the stream
 
         restarted = spawn("account", settings, KABINET_RELAY_BATCH="200")
         try:

@@ -120,7 +120,7 @@ class PartitionConsumer:
         config = ConsumerConfig(
             durable_name=self.durable,
             filter_subject=partition_filter(self.producer, self.partition, self.settings.namespace),
-            ack_policy=AckPolicy.EXPLICIT,
+            ack_policy=AckPolicy.ALL,  # acking a batch's last message acks the batch
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start else DeliverPolicy.ALL,
             opt_start_seq=start + 1 if start else None,
             ack_wait=self.settings.consumer_ack_wait,
@@ -214,7 +214,7 @@ class PartitionConsumer:
             await self.reject(rejections)
         self.batches += 1
         crash_point(self.settings.fault, "exit_after_commit", self.batches)
-        await asyncio.gather(*(msg.ack() for msg in msgs))
+        await msgs[-1].ack()
         await self.flush_skips(idle=False)
 
     def _apply(self, events: Sequence[Envelope]) -> list[tuple[int, Rejection]]:

@@ -1,17 +1,19 @@
-"""Durable JetStream pull consumers, one per owned partition of each upstream stream.
+"""Durable JetStream pull consumers: one per service and upstream producer, over every
+partition this replica owns.
 
-A fetched batch is parsed, redeliveries are dropped by their tracked position,
-the rest is applied by each `Effects` subscribed to the producer (each in one
-transaction with its own tracking row), and only then acked. Invalid messages go to
-the dead-letter subject with the reason and do not block their partition.
-Replica i of R takes partitions p ≡ i (mod R).
+A fetched batch (messages of several partitions, each partition in order) is parsed,
+redeliveries are dropped by their tracked position, and for each partition the rest is
+applied by each `Effects` subscribed to the producer (in one transaction with its own
+tracking row per partition); only then is the batch acked. Invalid messages go to the
+dead-letter subject with the reason and do not block their partition. Replica i of R
+applies partitions p ≡ i (mod R) and passes over the others' messages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import nats.errors
@@ -23,12 +25,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from contracts.envelope import Envelope
 from contracts.registry import ContractError, parse_event
-from contracts.subjects import (
-    dead_letter_subject,
-    partition_filter,
-    stream_name,
-    upstream_name,
-)
+from contracts.subjects import dead_letter_subject, stream_name, stream_subjects, upstream_name
 from kabinet import metrics
 from kabinet.effects import Effects, Rejection
 from kabinet.faults import crash_point
@@ -40,6 +37,8 @@ log = structlog.get_logger("kabinet.consumer")
 
 FETCH_TIMEOUT = 5.0
 FLUSH_SKIPS_AFTER = 0.2  # seconds
+PARALLEL_FROM = 100  # events in a batch from which its partitions are applied in parallel
+SAVE_LIMIT = 500  # events of one partition per save: ~2,000 in one save stall psycopg's pipeline
 REASON_HEADER = "Kabinet-Dead-Letter-Reason"
 
 
@@ -52,7 +51,7 @@ class Subscription:
     """This service consumes `producer`'s stream into `effects`.
 
     Subscriptions of one service to one producer (e.g. the service's own aggregates
-    beside a read model) share its durable consumers: a message is fetched, parsed and
+    beside a read model) share one durable consumer: a message is fetched, parsed and
     acked once, and each `effects` applies it in turn, keeping its own position.
     """
 
@@ -60,26 +59,29 @@ class Subscription:
     effects: Effects
 
 
-class PartitionConsumer:
+class ProducerConsumer:
+    """One service's durable consumer of one producer's stream, for the owned partitions."""
+
     def __init__(
         self,
         service: str,
         producer: str,
         effects: Sequence[Effects],
-        partition: int,
         js: JetStreamContext,
         settings: Settings,
     ) -> None:
         self.service = service
         self.producer = producer
         self.effects = list(effects)
-        self.partition = partition
         self.js = js
         self.settings = settings
-        self.upstream = upstream_name(self.producer, partition)
-        self.stream = stream_name(self.producer, settings.namespace)
-        self.durable = f"{service}-{self.producer}-{partition}"
-        self.positions = [0] * len(self.effects)  # what each effects has applied
+        self.partitions = [p for p in range(settings.partitions) if settings.owns_partition(p)]
+        self.upstreams = {p: upstream_name(producer, p) for p in self.partitions}
+        self.stream = stream_name(producer, settings.namespace)
+        replica = f"-r{settings.replica}" if settings.replicas > 1 else ""
+        self.durable = f"{service}-{producer}{replica}"
+        # what each effects (by index) has applied, per upstream
+        self.positions: list[dict[str, int]] = [{} for _ in self.effects]
         self.batches = 0
         self.next_delivery = 1
         self.stopping = False
@@ -88,10 +90,14 @@ class PartitionConsumer:
         self._duplicates = metrics.CONSUMER_DUPLICATES.labels(service, self.producer)
         self._dead = metrics.DEAD_LETTERS.labels(service, self.producer)
 
-    @property
-    def position(self) -> int:
-        """Every event up to here is applied by every effects."""
-        return min(self.positions)
+    def applied(self, upstream: str) -> int:
+        """Every event of `upstream` up to here is applied by every effects."""
+        return min(positions.get(upstream, 0) for positions in self.positions)
+
+    def _read_positions(self) -> list[dict[str, int]]:
+        return [
+            {u: effects.position(u) for u in self.upstreams.values()} for effects in self.effects
+        ]
 
     async def prepare(self) -> JetStreamContext.PullSubscription:
         """(Re)create the durable consumer so delivery resumes in stream order.
@@ -102,12 +108,10 @@ class PartitionConsumer:
         restarts delivery just after its ack floor: what follows arrives again,
         in order, and whatever was already applied is dropped by its position.
         An effects behind the ack floor (new to the producer, or restored) has the
-        partition delivered again from its start.
+        stream delivered again from its start.
         """
         await ensure_stream(self.js, producer_stream_config(self.producer, self.settings))
-        self.positions = await asyncio.to_thread(
-            lambda: [effects.position(self.upstream) for effects in self.effects]
-        )
+        self.positions = await asyncio.to_thread(self._read_positions)
         start = 0
         try:
             info = await self.js.consumer_info(self.stream, self.durable)
@@ -115,11 +119,11 @@ class PartitionConsumer:
             await self.js.delete_consumer(self.stream, self.durable)
         except nats.js.errors.NotFoundError:
             pass
-        if start and self.position < await self._position_at(start):
+        if start and await self._behind(start):
             start = 0
         config = ConsumerConfig(
             durable_name=self.durable,
-            filter_subject=partition_filter(self.producer, self.partition, self.settings.namespace),
+            filter_subject=stream_subjects(self.producer, self.settings.namespace)[0],
             ack_policy=AckPolicy.ALL,  # acking a batch's last message acks the batch
             deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start else DeliverPolicy.ALL,
             opt_start_seq=start + 1 if start else None,
@@ -128,37 +132,56 @@ class PartitionConsumer:
             max_deliver=-1,
         )
         await self.js.add_consumer(self.stream, config)
-        for effects, position in zip(self.effects, self.positions, strict=True):
-            effects.progress.advance(self.upstream, position)
-            effects.progress.own(self.upstream)
+        for effects, positions in zip(self.effects, self.positions, strict=True):
+            for upstream, position in positions.items():
+                effects.progress.advance(upstream, position)
+                effects.progress.own(upstream)
         self.next_delivery = 1
         return await self.js.pull_subscribe_bind(self.durable, self.stream)
 
-    async def _position_at(self, stream_seq: int) -> int:
-        """The event position of a stored message (a huge one if it cannot be read)."""
+    async def _behind(self, stream_seq: int) -> bool:
+        """Whether an effects has applied nothing at all, or less of the acked message's
+        partition than that message (then the stream is delivered from its start)."""
+        if any(not any(positions.values()) for positions in self.positions):
+            return True
         with contextlib.suppress(nats.errors.Error, KeyError, ValueError, TypeError):
             stored = await self.js.get_msg(self.stream, stream_seq)
-            return int((stored.headers or {})[POSITION_HEADER])
-        return 2**62
+            upstream = self.upstreams.get(self._partition_of(stored.subject or ""), "")
+            position = int((stored.headers or {})[POSITION_HEADER])
+            return bool(upstream) and any(p.get(upstream, 0) < position for p in self.positions)
+        return True
 
     async def run(self) -> None:
-        """Fetch and handle until stopped; any broken delivery ends the run (and re-prepares)."""
+        """Fetch and handle until stopped; any broken delivery ends the run (and re-prepares).
+
+        While more messages wait behind a batch (a backlog), the next fetch runs while the
+        batch is applied."""
         sub = await self.prepare()
+        ahead: asyncio.Task[list[Msg]] | None = None
         try:
             while not self.stopping:
                 try:
-                    msgs = await self.fetch(sub)
+                    msgs = await (ahead or self.fetch(sub))
                 except (TimeoutError, nats.errors.TimeoutError):
+                    ahead = None
                     await self.flush_skips(idle=True)
                     continue
+                ahead = None
+                if msgs[-1].metadata.num_pending:
+                    ahead = asyncio.create_task(self.fetch(sub))
                 self.handling = True
                 try:
                     await self.handle(msgs)
                 finally:
                     self.handling = False
         finally:
+            if ahead is not None:
+                ahead.cancel()
+                with contextlib.suppress(BaseException):
+                    await ahead
             for effects in self.effects:
-                effects.progress.release(self.upstream)
+                for upstream in self.upstreams.values():
+                    effects.progress.release(upstream)
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
 
@@ -169,8 +192,7 @@ class PartitionConsumer:
         request behind after a client-side timeout, and a later message may then sit in
         it until that request expires; waiting for a single message avoids it.
         """
-        skipping = any(e.skips.age(self.upstream) is not None for e in self.effects)
-        waiting = FLUSH_SKIPS_AFTER if skipping else None
+        waiting = FLUSH_SKIPS_AFTER if self._skipping() else None
         msgs = list(await sub.fetch(1, timeout=waiting or FETCH_TIMEOUT))
         pending = msgs[-1].metadata.num_pending if msgs else 0
         if pending and self.settings.consumer_batch > 1:
@@ -178,6 +200,13 @@ class PartitionConsumer:
             with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
                 msgs.extend(await sub.fetch(more, timeout=FETCH_TIMEOUT))
         return msgs
+
+    def _skipping(self) -> bool:
+        return any(
+            effects.skips.age(upstream) is not None
+            for effects in self.effects
+            for upstream in self.upstreams.values()
+        )
 
     def check_deliveries(self, msgs: Sequence[Msg]) -> None:
         """Every delivery since `prepare` must reach us: a gap means messages went astray
@@ -191,50 +220,83 @@ class PartitionConsumer:
                 )
             self.next_delivery += 1
 
+    @staticmethod
+    def _partition_of(subject: str) -> int:
+        """`<namespace>.<producer>.<partition>.<EventName>` → partition (-1 if none)."""
+        parts = subject.rsplit(".", 2)
+        return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else -1
+
     async def handle(self, msgs: Sequence[Msg]) -> None:
         self.check_deliveries(msgs)
-        events: list[Envelope] = []
+        by_upstream: dict[str, list[Envelope]] = {}
         for msg in msgs:
+            upstream = self.upstreams.get(self._partition_of(msg.subject))
+            if upstream is None and self._partition_of(msg.subject) >= 0:
+                continue  # another replica's partition
             try:
+                if upstream is None:
+                    raise ContractError(f"no partition in the subject {msg.subject}")
                 event = parse_event(msg.data)
                 if event.producer != self.producer:
                     raise ContractError(f"event of {event.producer} on {self.producer}'s stream")
             except ContractError as exc:
-                await self.dead_letter(msg, str(exc))
+                if self.settings.replica % self.settings.replicas == 0 or upstream is not None:
+                    await self.dead_letter(msg, str(exc))
                 continue
-            if event.position <= self.position:
+            if event.position <= self.applied(upstream):
                 self._duplicates.inc()
                 continue
-            events.append(event)
-        if events:
-            rejections = await asyncio.to_thread(self._apply, events)
-            for effects, position in zip(self.effects, self.positions, strict=True):
-                effects.progress.advance(self.upstream, position)
-            self._applied.inc(len(events))
+            by_upstream.setdefault(upstream, []).append(event)
+        if by_upstream:
+            rejections = await self._apply_batch(by_upstream)
+            for effects, positions in zip(self.effects, self.positions, strict=True):
+                for upstream in by_upstream:
+                    effects.progress.advance(upstream, positions.get(upstream, 0))
+            self._applied.inc(sum(len(events) for events in by_upstream.values()))
             await self.reject(rejections)
         self.batches += 1
         crash_point(self.settings.fault, "exit_after_commit", self.batches)
         await msgs[-1].ack()
         await self.flush_skips(idle=False)
 
-    def _apply(self, events: Sequence[Envelope]) -> list[tuple[int, Rejection]]:
-        """Each effects applies what it has not yet (in a worker thread)."""
+    async def _apply_batch(
+        self, by_upstream: dict[str, list[Envelope]]
+    ) -> list[tuple[int, Rejection]]:
+        """A small batch in one worker thread (one transaction for all its partitions); a
+        large one (a backlog) partition by partition in parallel threads, so that one
+        partition's reads overlap another's."""
+        if len(by_upstream) == 1 or sum(map(len, by_upstream.values())) < PARALLEL_FROM:
+            return await asyncio.to_thread(self._apply, by_upstream)
+        parts = await asyncio.gather(
+            *(asyncio.to_thread(self._apply, {u: events}) for u, events in by_upstream.items())
+        )
+        return [rejection for part in parts for rejection in part]
+
+    def _apply(self, by_upstream: dict[str, list[Envelope]]) -> list[tuple[int, Rejection]]:
+        """Each effects applies what it has not yet, every partition in one transaction
+        where it can (in a worker thread)."""
         rejections: list[tuple[int, Rejection]] = []
         for index, effects in enumerate(self.effects):
-            todo = [e for e in events if e.position > self.positions[index]]
-            if todo:
-                found = effects.apply(self.upstream, todo)
+            todo: dict[str, list[Envelope]] = {}
+            for upstream, events in by_upstream.items():
+                done = self.positions[index].get(upstream, 0)
+                if pending := [e for e in events if e.position > done]:
+                    todo[upstream] = pending
+            for part in _slices(todo, SAVE_LIMIT):
+                found = effects.apply_all(part)
                 rejections.extend((index, rejection) for rejection in found)
-                self.positions[index] = todo[-1].position
+                for upstream, pending in part.items():
+                    self.positions[index][upstream] = pending[-1].position
         return rejections
 
     async def flush_skips(self, idle: bool) -> None:
         """Track skipped batches once idle, or once the oldest is `FLUSH_SKIPS_AFTER` old:
-        a replica that reads this partition's position from PostgreSQL sees it soon."""
+        a replica that reads a partition's position from PostgreSQL sees it soon."""
         for effects in self.effects:
-            age = effects.skips.age(self.upstream)
-            if age is not None and (idle or age >= FLUSH_SKIPS_AFTER):
-                await asyncio.to_thread(effects.flush, self.upstream)
+            for upstream in self.upstreams.values():
+                age = effects.skips.age(upstream)
+                if age is not None and (idle or age >= FLUSH_SKIPS_AFTER):
+                    await asyncio.to_thread(effects.flush, upstream)
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         log.warning("dead_letter", durable=self.durable, subject=msg.subject, reason=reason)
@@ -271,8 +333,15 @@ class PartitionConsumer:
             self._dead.inc()
 
 
+def _slices(todo: dict[str, list[Envelope]], size: int) -> Iterator[dict[str, list[Envelope]]]:
+    """`todo` in rounds of at most `size` events per upstream, in order."""
+    longest = max(map(len, todo.values()), default=0)
+    for start in range(0, longest, size):
+        yield {u: events[start : start + size] for u, events in todo.items() if events[start:]}
+
+
 class ConsumerGroup:
-    """Every partition consumer of one process, started and stopped together."""
+    """Every consumer of one process (one per upstream producer), started and stopped together."""
 
     def __init__(
         self,
@@ -285,17 +354,15 @@ class ConsumerGroup:
         for subscription in subscriptions:
             by_producer.setdefault(subscription.producer, []).append(subscription.effects)
         self.consumers = [
-            PartitionConsumer(service, producer, effects, p, js, settings)
+            ProducerConsumer(service, producer, effects, js, settings)
             for producer, effects in by_producer.items()
-            for p in range(settings.partitions)
-            if settings.owns_partition(p)
         ]
         self.tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._supervise(c)) for c in self.consumers]
 
-    async def _supervise(self, consumer: PartitionConsumer) -> None:
+    async def _supervise(self, consumer: ProducerConsumer) -> None:
         while not consumer.stopping:
             try:
                 await consumer.run()

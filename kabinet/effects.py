@@ -131,6 +131,10 @@ class Effects(Protocol):
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]: ...
 
+    def apply_all(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
+        """Batches of several upstreams (partitions), in one transaction where it can."""
+        ...
+
 
 class UnitOfWork:
     """Aggregates loaded and changed while one batch is applied; saved together."""
@@ -202,6 +206,50 @@ class ApplicationEffects:
         self._tracked.pop(upstream, None)
         self.skips.clear(upstream)
 
+    def apply_all(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
+        """Every partition's batch in one save, each tracking row moved by compare-and-set;
+        after a conflict, each batch on its own (reloading and retrying)."""
+        if len(batches) == 1 or not self.app.compares_tracking:
+            return [r for u, events in batches.items() for r in self.apply(u, events)]
+        uow = UnitOfWork(self.app)
+        rejections: list[Rejection] = []
+        moves: list[tuple[Tracking, int]] = []
+        for upstream, events in batches.items():
+            row = self._row(upstream)
+            done = max(row, self.skips.position(upstream))
+            todo = [e for e in events if e.position > done]
+            if todo and not self.skips.skipped(self.handlers, upstream, todo):
+                rejections += self._handle(uow, todo)
+                moves.append((Tracking(upstream, todo[-1].position), row))
+        if not uow.aggregates and not rejections:
+            for tracking, _ in moves:  # nothing changed: track them later
+                self.skips.note(tracking.application_name, tracking.notification_id)
+            return []
+        try:
+            self.app.save_moving(*uow.aggregates, moves=moves)
+        except IntegrityError:
+            log.info("effects_conflict_retry", upstreams=len(moves))
+            for tracking, _ in moves:
+                self._tracked.pop(tracking.application_name, None)
+            return [r for u, events in batches.items() for r in self.apply(u, events)]
+        for tracking, _ in moves:
+            self._tracked[tracking.application_name] = tracking.notification_id
+            self.skips.clear(tracking.application_name)
+        return rejections
+
+    def _handle(self, uow: UnitOfWork, todo: Sequence[Envelope]) -> list[Rejection]:
+        rejections: list[Rejection] = []
+        for event in todo:
+            handler = self.handlers.get(event.type)
+            if handler is None:
+                continue
+            _bind(event)
+            try:
+                handler(uow, event)
+            except KabinetError as exc:
+                rejections.append(Rejection(event, exc.message))
+        return rejections
+
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
             return []
@@ -212,16 +260,7 @@ class ApplicationEffects:
             if not todo or self.skips.skipped(self.handlers, upstream, todo):
                 return []
             uow = UnitOfWork(self.app)
-            rejections: list[Rejection] = []
-            for event in todo:
-                handler = self.handlers.get(event.type)
-                if handler is None:
-                    continue
-                _bind(event)
-                try:
-                    handler(uow, event)
-                except KabinetError as exc:
-                    rejections.append(Rejection(event, exc.message))
+            rejections = self._handle(uow, todo)
             last = todo[-1].position
             if not uow.aggregates and not rejections:
                 self.skips.note(upstream, last)  # nothing changed: track it later
@@ -347,33 +386,53 @@ class ProjectionEffects:
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         for _ in range(MAX_ATTEMPTS):
+            try:
+                return self._apply_together({upstream: events})
+            except _Stale:
+                self._tracked.pop(upstream, None)
+        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
+
+    def apply_all(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
+        """Every partition's batch in one transaction, each tracking row moved by
+        compare-and-set; if one was moved meanwhile, each batch on its own."""
+        try:
+            return self._apply_together(batches)
+        except _Stale:
+            for upstream in batches:
+                self._tracked.pop(upstream, None)
+            return [r for u, events in batches.items() for r in self.apply(u, events)]
+
+    def _apply_together(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
+        rejections: list[Rejection] = []
+        moved: dict[str, int] = {}
+        todos: dict[str, tuple[int, list[Envelope]]] = {}
+        for upstream, events in batches.items():
             row = self._row(upstream)
             done = max(row, self.skips.position(upstream))
             todo = [e for e in events if e.position > done]
-            if not todo or self.skips.skipped(self.handlers, upstream, todo):
-                return []
-            rejections: list[Rejection] = []
-            try:
-                with self.store.datastore.transaction(commit=True) as cur:
-                    for event in todo:
-                        handler = self.handlers.get(event.type)
-                        if handler is None:
-                            continue
-                        _bind(event)
-                        try:
-                            handler(cur, event)
-                        except KabinetError as exc:
-                            rejections.append(Rejection(event, exc.message))
-                    last = todo[-1].position
-                    if not self.store.track_after(cur, self.name, upstream, row, last):
-                        raise _Stale
-            except _Stale:
-                self._tracked.pop(upstream, None)
-                continue
+            if todo and not self.skips.skipped(self.handlers, upstream, todo):
+                todos[upstream] = (row, todo)
+        if not todos:
+            return []
+        with self.store.datastore.transaction(commit=True) as cur:
+            for upstream, (row, todo) in todos.items():
+                for event in todo:
+                    handler = self.handlers.get(event.type)
+                    if handler is None:
+                        continue
+                    _bind(event)
+                    try:
+                        handler(cur, event)
+                    except KabinetError as exc:
+                        rejections.append(Rejection(event, exc.message))
+                last = todo[-1].position
+                if not self.store.track_after(cur, self.name, upstream, row, last):
+                    raise _Stale
+                moved[upstream] = last
+        for upstream, last in moved.items():
             self._tracked[upstream] = last
             self.skips.clear(upstream)
-            return rejections
-        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
+        return rejections
 
 
 async def wait_for_position(effects: Effects, upstream: str, position: int, timeout: float) -> bool:

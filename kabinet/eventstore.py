@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -54,12 +54,13 @@ def persistence_env(settings: Settings, service: str) -> dict[str, str]:
 
 
 class ComparingProcessRecorder(PostgresProcessRecorder):
-    """A process recorder that can move a tracking row by compare-and-set.
+    """A process recorder that can move tracking rows by compare-and-set.
 
-    Saved with `tracked_after=<the row as the caller last read it>`, the save commits only
-    if the row still holds exactly that position (0: no row yet), so a caller may keep the
-    position in memory between batches: another writer's batch in between makes the save
-    fail (IntegrityError) instead of applying the same events twice.
+    Saved with `tracking_moves=[(Tracking(upstream, position), <row as last seen>), …]`,
+    the save commits only if every row still holds exactly the position its caller saw
+    (0: no row yet), so a caller may keep positions in memory between batches: another
+    writer's batch in between makes the save fail (IntegrityError) instead of applying the
+    same events twice. Several rows move in one transaction (batches of several partitions).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -68,29 +69,41 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             sql.Identifier(self.datastore.schema), sql.Identifier(self.tracking_table_name)
         )
         self.move_statement = sql.SQL(
-            "UPDATE {} SET notification_id = %(position)s "
-            "WHERE application_name = %(name)s AND notification_id = %(after)s "
-            "RETURNING notification_id"
+            "UPDATE {} AS t SET notification_id = m.position "
+            "FROM unnest(%(names)s::text[], %(positions)s::bigint[], %(afters)s::bigint[]) "
+            "AS m(name, position, after) "
+            "WHERE t.application_name = m.name AND t.notification_id = m.after "
+            "RETURNING t.application_name"
         ).format(table)
         self.first_statement = sql.SQL(
-            "INSERT INTO {} VALUES (%(name)s, %(position)s) "
-            "ON CONFLICT (application_name) DO NOTHING RETURNING notification_id"
+            "INSERT INTO {} SELECT * FROM unnest(%(names)s::text[], %(positions)s::bigint[]) "
+            "ON CONFLICT (application_name) DO NOTHING RETURNING application_name"
         ).format(table)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Any, **kwargs: Any) -> None:
-        tracking: Tracking | None = kwargs.get("tracking")
-        after: int | None = kwargs.get("tracked_after")
-        if tracking is None or after is None:
-            super()._insert_events(curs, stored_events, **kwargs)
-            return
-        curs.execute(
-            self.move_statement if after else self.first_statement,
-            {"name": tracking.application_name, "position": tracking.notification_id,
-             "after": after},
-            prepare=True,
-        )  # fmt: skip
-        if curs.fetchone() is None:
-            raise IntegrityError(f"tracking of {tracking.application_name} is no longer at {after}")
+        moves: list[tuple[Tracking, int]] = kwargs.get("tracking_moves") or []
+        moved = [(t, after) for t, after in moves if after]
+        first = [t for t, after in moves if not after]
+        if moved:
+            curs.execute(
+                self.move_statement,
+                {"names": [t.application_name for t, _ in moved],
+                 "positions": [t.notification_id for t, _ in moved],
+                 "afters": [after for _, after in moved]},
+                prepare=True,
+            )  # fmt: skip
+            if len(curs.fetchall()) != len(moved):
+                raise IntegrityError("a tracking row moved since it was read")
+        if first:
+            curs.execute(
+                self.first_statement,
+                {"names": [t.application_name for t in first],
+                 "positions": [t.notification_id for t in first]},
+                prepare=True,
+            )  # fmt: skip
+            if len(curs.fetchall()) != len(first):
+                raise IntegrityError("a tracking row was written since it was read")
+        super()._insert_events(curs, stored_events, **kwargs)
 
 
 class KabinetApplication(Application[UUID]):
@@ -126,8 +139,22 @@ class KabinetApplication(Application[UUID]):
     ) -> list[Recording[UUID]]:
         """Save `aggregates` with `tracking`; with `after` (and `compares_tracking`), only
         if the tracking row is still at `after`, else IntegrityError."""
+        if after is not None and self.compares_tracking:
+            return self.save_moving(*aggregates, moves=[(tracking, after)])
         processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
-        processing_event.collect_events(*aggregates, tracked_after=after)
+        processing_event.collect_events(*aggregates)
+        recordings = self._record(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def save_moving(
+        self, *aggregates: Any, moves: Sequence[tuple[Tracking, int]]
+    ) -> list[Recording[UUID]]:
+        """Save `aggregates` with several tracking rows, each moved from the position given
+        beside it (`compares_tracking` only), else IntegrityError."""
+        assert self.compares_tracking, "tracking rows move by compare-and-set on PostgreSQL"
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        processing_event.collect_events(*aggregates, tracking_moves=list(moves))
         recordings = self._record(processing_event)
         self._notify(recordings)
         return recordings

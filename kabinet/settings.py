@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     ops_token: str | None = None
     log_level: str = "INFO"
     log_json: bool | None = None
-    consumer_batch: int = Field(default=500, ge=1, le=10_000)
+    consumer_batch: int = Field(default=2_000, ge=1, le=10_000)
     consumer_ack_wait: float = Field(default=30.0, gt=0)
     relay_batch: int = Field(default=1_000, ge=1, le=10_000)
     relay_in_flight: int = Field(default=1_000, ge=1, le=10_000)

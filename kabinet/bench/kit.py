@@ -105,8 +105,11 @@ async def consumer_rate(
     started = time.perf_counter()
     group.start()
     try:
-        of_account = [c for c in group.consumers if c.producer == "account"]
-        while any(c.position < written.last_by_partition.get(c.partition, 0) for c in of_account):
+        of_account = next(c for c in group.consumers if c.producer == "account")
+        while any(
+            of_account.applied(upstream_name("account", p)) < last
+            for p, last in written.last_by_partition.items()
+        ):
             await asyncio.sleep(POLL)  # poll: consumers' positions have no event to wait on
         elapsed = time.perf_counter() - started
     finally:

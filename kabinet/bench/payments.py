@@ -21,7 +21,7 @@ from kabinet.bench.load import gateway_client
 from kabinet.bench.procs import Children
 from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
 from kabinet.effects import ProjectionStore
-from kabinet.eventstore import persistence_env, schema_name
+from kabinet.eventstore import RELAY_TRACKING, persistence_env, schema_name
 from kabinet.logging import configure_logging
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
@@ -180,6 +180,27 @@ async def charges(
     return count / elapsed, latencies
 
 
+async def settle(settings: Settings, app: PaymentsApplication, timeout: float = 120.0) -> None:
+    """Wait until the last run's aftermath is over: payments relayed its whole log and no
+    consumer of PAYMENTS has anything left, so a paced run measures only itself."""
+    nc = await nats.connect(settings.nats_servers)
+    js = nc.jetstream()
+    stream = producer_stream_config("payments", settings).name or ""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            last = await asyncio.to_thread(app.recorder.max_notification_id) or 0
+            relayed = await asyncio.to_thread(app.tracked_position, RELAY_TRACKING) >= last
+            busy = [
+                c for c in await js.consumers_info(stream) if c.num_pending or c.num_ack_pending
+            ]
+            if relayed and not busy:
+                return
+            await asyncio.sleep(0.2)  # poll: the relay and consumers have no event to wait on
+    finally:
+        await nc.close()
+
+
 async def run(topups: int, charge_count: int, concurrency: int, strict: bool) -> int:
     configure_logging("WARNING", json=True)
     report = Report("kabinet bench payments")
@@ -202,6 +223,7 @@ async def run(topups: int, charge_count: int, concurrency: int, strict: bool) ->
             paced_lat = await paced_top_ups(settings, callers, PACED_TOPUPS, 10.0)
             say(f"{charge_count:,} charges from NATS at once")
             charge_rate, _ = await charges(settings, app, numbers, charge_count, 0)
+            await settle(settings, app)
             say("charges paced at 500/s for latency")
             _, charge_lat = await charges(settings, app, numbers, 2_000, 500)
         finally:

@@ -166,6 +166,24 @@ def _bind(event: Envelope) -> None:
     context.bind(event.correlation_id or None, causation=str(event.event_id))
 
 
+def _run_handlers(
+    handlers: Mapping[str, Callable[[Any, Any], None]], target: Any, todo: Sequence[Envelope]
+) -> list[Rejection]:
+    """Each event's handler, called with `target` (a unit of work or a cursor); a refusal
+    becomes a rejection and the others go on."""
+    rejections: list[Rejection] = []
+    for event in todo:
+        handler = handlers.get(event.type)
+        if handler is None:
+            continue
+        _bind(event)
+        try:
+            handler(target, event)
+        except KabinetError as exc:
+            rejections.append(Rejection(event, exc.message))
+    return rejections
+
+
 class ApplicationEffects:
     """Effects that are events of an event-sourced application.
 
@@ -219,7 +237,7 @@ class ApplicationEffects:
             done = max(row, self.skips.position(upstream))
             todo = [e for e in events if e.position > done]
             if todo and not self.skips.skipped(self.handlers, upstream, todo):
-                rejections += self._handle(uow, todo)
+                rejections += _run_handlers(self.handlers, uow, todo)
                 moves.append((Tracking(upstream, todo[-1].position), row))
         if not uow.aggregates and not rejections:
             for tracking, _ in moves:  # nothing changed: track them later
@@ -237,19 +255,6 @@ class ApplicationEffects:
             self.skips.clear(tracking.application_name)
         return rejections
 
-    def _handle(self, uow: UnitOfWork, todo: Sequence[Envelope]) -> list[Rejection]:
-        rejections: list[Rejection] = []
-        for event in todo:
-            handler = self.handlers.get(event.type)
-            if handler is None:
-                continue
-            _bind(event)
-            try:
-                handler(uow, event)
-            except KabinetError as exc:
-                rejections.append(Rejection(event, exc.message))
-        return rejections
-
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
             return []
@@ -260,7 +265,7 @@ class ApplicationEffects:
             if not todo or self.skips.skipped(self.handlers, upstream, todo):
                 return []
             uow = UnitOfWork(self.app)
-            rejections = self._handle(uow, todo)
+            rejections = _run_handlers(self.handlers, uow, todo)
             last = todo[-1].position
             if not uow.aggregates and not rejections:
                 self.skips.note(upstream, last)  # nothing changed: track it later
@@ -416,15 +421,7 @@ class ProjectionEffects:
             return []
         with self.store.datastore.transaction(commit=True) as cur:
             for upstream, (row, todo) in todos.items():
-                for event in todo:
-                    handler = self.handlers.get(event.type)
-                    if handler is None:
-                        continue
-                    _bind(event)
-                    try:
-                        handler(cur, event)
-                    except KabinetError as exc:
-                        rejections.append(Rejection(event, exc.message))
+                rejections += _run_handlers(self.handlers, cur, todo)
                 last = todo[-1].position
                 if not self.store.track_after(cur, self.name, upstream, row, last):
                     raise _Stale

@@ -230,8 +230,9 @@ class ProducerConsumer:
         self.check_deliveries(msgs)
         by_upstream: dict[str, list[Envelope]] = {}
         for msg in msgs:
-            upstream = self.upstreams.get(self._partition_of(msg.subject))
-            if upstream is None and self._partition_of(msg.subject) >= 0:
+            partition = self._partition_of(msg.subject)
+            upstream = self.upstreams.get(partition)
+            if upstream is None and partition >= 0:
                 continue  # another replica's partition
             try:
                 if upstream is None:
@@ -240,7 +241,7 @@ class ProducerConsumer:
                 if event.producer != self.producer:
                     raise ContractError(f"event of {event.producer} on {self.producer}'s stream")
             except ContractError as exc:
-                if self.settings.replica % self.settings.replicas == 0 or upstream is not None:
+                if upstream is not None or self.settings.owns_partition(0):  # once per service
                     await self.dead_letter(msg, str(exc))
                 continue
             if event.position <= self.applied(upstream):

@@ -166,6 +166,20 @@ def _bind(event: Envelope) -> None:
     context.bind(event.correlation_id or None, causation=str(event.event_id))
 
 
+def _todo(
+    row: int,
+    skips: Skips,
+    handlers: Mapping[str, Any],
+    upstream: str,
+    events: Sequence[Envelope],
+) -> list[Envelope]:
+    """The events after the tracking row and the noted skips; none if nothing of them has
+    a handler (they are then noted as skipped)."""
+    done = max(row, skips.position(upstream))
+    todo = [e for e in events if e.position > done]
+    return [] if not todo or skips.skipped(handlers, upstream, todo) else todo
+
+
 def _run_handlers(
     handlers: Mapping[str, Callable[[Any, Any], None]], target: Any, todo: Sequence[Envelope]
 ) -> list[Rejection]:
@@ -224,19 +238,36 @@ class ApplicationEffects:
         self._tracked.pop(upstream, None)
         self.skips.clear(upstream)
 
+    def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
+        if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
+            return []
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                return self._apply_together({upstream: events})
+            except IntegrityError:
+                # A command changed one of these aggregates meanwhile (or another
+                # replica applied the batch): reload and try again.
+                log.info("effects_conflict_retry", upstream=upstream)
+                time.sleep(0.005)  # poll: let the competing writer finish
+        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
+
     def apply_all(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
         """Every partition's batch in one save, each tracking row moved by compare-and-set;
         after a conflict, each batch on its own (reloading and retrying)."""
-        if len(batches) == 1 or not self.app.compares_tracking:
-            return [r for u, events in batches.items() for r in self.apply(u, events)]
+        if len(batches) > 1 and self.app.compares_tracking:
+            try:
+                return self._apply_together(batches)
+            except IntegrityError:
+                log.info("effects_conflict_retry", upstreams=len(batches))
+        return [r for u, events in batches.items() for r in self.apply(u, events)]
+
+    def _apply_together(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
         uow = UnitOfWork(self.app)
         rejections: list[Rejection] = []
         moves: list[tuple[Tracking, int]] = []
         for upstream, events in batches.items():
             row = self._row(upstream)
-            done = max(row, self.skips.position(upstream))
-            todo = [e for e in events if e.position > done]
-            if todo and not self.skips.skipped(self.handlers, upstream, todo):
+            if todo := _todo(row, self.skips, self.handlers, upstream, events):
                 rejections += _run_handlers(self.handlers, uow, todo)
                 moves.append((Tracking(upstream, todo[-1].position), row))
         if not uow.aggregates and not rejections:
@@ -244,46 +275,20 @@ class ApplicationEffects:
                 self.skips.note(tracking.application_name, tracking.notification_id)
             return []
         try:
-            self.app.save_moving(*uow.aggregates, moves=moves)
+            if len(moves) == 1:
+                ((tracking, row),) = moves
+                self.app.save_tracked(*uow.aggregates, tracking=tracking, after=row)
+            else:
+                self.app.save_moving(*uow.aggregates, moves=moves)
         except IntegrityError:
-            log.info("effects_conflict_retry", upstreams=len(moves))
             for tracking, _ in moves:
                 self._tracked.pop(tracking.application_name, None)
-            return [r for u, events in batches.items() for r in self.apply(u, events)]
+            raise
         for tracking, _ in moves:
-            self._tracked[tracking.application_name] = tracking.notification_id
+            if self.app.compares_tracking:
+                self._tracked[tracking.application_name] = tracking.notification_id
             self.skips.clear(tracking.application_name)
         return rejections
-
-    def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
-        if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
-            return []
-        for _ in range(MAX_ATTEMPTS):
-            row = self._row(upstream)
-            done = max(row, self.skips.position(upstream))
-            todo = [e for e in events if e.position > done]
-            if not todo or self.skips.skipped(self.handlers, upstream, todo):
-                return []
-            uow = UnitOfWork(self.app)
-            rejections = _run_handlers(self.handlers, uow, todo)
-            last = todo[-1].position
-            if not uow.aggregates and not rejections:
-                self.skips.note(upstream, last)  # nothing changed: track it later
-                return []
-            try:
-                self.app.save_tracked(*uow.aggregates, tracking=Tracking(upstream, last), after=row)
-            except IntegrityError:
-                # A command changed one of these aggregates meanwhile (or another
-                # replica applied the batch): reload and try again.
-                log.info("effects_conflict_retry", upstream=upstream)
-                self._tracked.pop(upstream, None)
-                time.sleep(0.005)  # poll: let the competing writer finish
-                continue
-            if self.app.compares_tracking:
-                self._tracked[upstream] = last
-            self.skips.clear(upstream)
-            return rejections
-        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
 
 
 ProjectionHandler = Callable[[Cursor[DictRow], Any], None]
@@ -409,25 +414,20 @@ class ProjectionEffects:
 
     def _apply_together(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
         rejections: list[Rejection] = []
-        moved: dict[str, int] = {}
         todos: dict[str, tuple[int, list[Envelope]]] = {}
         for upstream, events in batches.items():
             row = self._row(upstream)
-            done = max(row, self.skips.position(upstream))
-            todo = [e for e in events if e.position > done]
-            if todo and not self.skips.skipped(self.handlers, upstream, todo):
+            if todo := _todo(row, self.skips, self.handlers, upstream, events):
                 todos[upstream] = (row, todo)
         if not todos:
             return []
         with self.store.datastore.transaction(commit=True) as cur:
             for upstream, (row, todo) in todos.items():
                 rejections += _run_handlers(self.handlers, cur, todo)
-                last = todo[-1].position
-                if not self.store.track_after(cur, self.name, upstream, row, last):
+                if not self.store.track_after(cur, self.name, upstream, row, todo[-1].position):
                     raise _Stale
-                moved[upstream] = last
-        for upstream, last in moved.items():
-            self._tracked[upstream] = last
+        for upstream, (_, todo) in todos.items():
+            self._tracked[upstream] = todo[-1].position
             self.skips.clear(upstream)
         return rejections
 

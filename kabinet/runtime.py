@@ -1,7 +1,7 @@
 """The service factory: a service's parts → one FastAPI process with its relay and consumers.
 
 Lifespan: connect NATS (through a FastStream broker), start the outbox relay and
-the partition consumers; on SIGTERM finish the batch in hand, ack, and stop.
+the stream consumers; on SIGTERM finish the batch in hand, ack, and stop.
 `/healthz`, `/readyz` (PostgreSQL and NATS reachable) and `/metrics` on every process.
 """
 
@@ -152,7 +152,7 @@ _sized_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 def use_worker_threads(count: int) -> None:
     """Size the running loop's thread pool (blocking PostgreSQL calls run there).
 
-    The default (CPU count + 4) made a service's partition consumers and its HTTP
+    The default (CPU count + 4) made a service's consumers and its HTTP
     handlers queue behind each other for a thread; once per loop.
     """
     loop = asyncio.get_running_loop()

@@ -26,7 +26,7 @@ from psycopg.rows import DictRow
 from contracts.envelope import Envelope
 from kabinet import context
 from kabinet.domain import KabinetError
-from kabinet.eventstore import KabinetApplication
+from kabinet.eventstore import KabinetApplication, lock_ddl
 
 log = structlog.get_logger("kabinet.effects")
 
@@ -309,6 +309,7 @@ class ProjectionStore:
 
     def setup(self, *ddl: str) -> None:
         with self.datastore.transaction(commit=True) as cur:
+            lock_ddl(cur, self.schema)
             cur.execute(
                 f'CREATE TABLE IF NOT EXISTS "{self.schema}".projection_tracking ('
                 "projection text NOT NULL, upstream text NOT NULL, position bigint NOT NULL, "

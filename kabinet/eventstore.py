@@ -25,8 +25,20 @@ def schema_name(service: str, namespace: str) -> str:
     return service if namespace == "kabinet" else f"{namespace}_{service}"
 
 
+def lock_ddl(cur: Any, schema: str, function: str = "pg_advisory_xact_lock") -> None:
+    """Serialise one schema's DDL across processes, till the transaction ends (or, with
+    `pg_advisory_lock`, till `pg_advisory_unlock`).
+
+    PostgreSQL's `IF NOT EXISTS` does not hold under concurrency: two replicas starting
+    together both try to create, and one fails ("tuple concurrently updated", a duplicate
+    key in the catalog). Whoever waits on this lock finds the objects already made.
+    """
+    cur.execute(f"SELECT {function}(hashtext(%s))", (f"kabinet-ddl:{schema}",))
+
+
 def ensure_schema(database_url: str, schema: str) -> None:
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        lock_ddl(conn, schema)
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
@@ -79,6 +91,16 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             "INSERT INTO {} SELECT * FROM unnest(%(names)s::text[], %(positions)s::bigint[]) "
             "ON CONFLICT (application_name) DO NOTHING RETURNING application_name"
         ).format(table)
+
+    def create_table(self) -> None:
+        """eventsourcing creates in several transactions: one session lock spans them all."""
+        schema = self.datastore.schema
+        with self.datastore.get_connection() as conn:
+            lock_ddl(conn, schema, "pg_advisory_lock")
+            try:
+                super().create_table()
+            finally:
+                lock_ddl(conn, schema, "pg_advisory_unlock")
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Any, **kwargs: Any) -> None:
         moves: list[tuple[Tracking, int]] = kwargs.get("tracking_moves") or []

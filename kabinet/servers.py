@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -27,10 +28,24 @@ def nats_server_binary() -> str:
     return found
 
 
+LISTEN_PORTS = range(20_000, 32_768)
+"""Ports handed to servers: below Linux's ephemeral range (32768–60999 by default), so an
+outgoing connection never takes a port between its choice and the server's bind."""
+_handed: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A port nothing listens on now, not handed out before by this process."""
+    while True:
+        port = random.choice(LISTEN_PORTS)
+        if port in _handed:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed.add(port)
         return port
 
 

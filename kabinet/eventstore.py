@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -42,14 +43,22 @@ def ensure_schema(database_url: str, schema: str) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
 
 
-def persistence_env(settings: Settings, service: str) -> dict[str, str]:
-    """eventsourcing's settings for one service: PostgreSQL when a URL is set, else memory."""
+def persistence_env(settings: Settings, service: str, *, serving: bool = False) -> dict[str, str]:
+    """eventsourcing's settings for one service: PostgreSQL when a URL is set, else memory.
+
+    `serving`: the env of the service process itself. Run as one replica, it is the only
+    writer of its store, so an aggregate in its cache is current (the cache takes each
+    save) and a load costs no read of newer events. With several replicas, each load
+    reads the events saved since the cached version (eventsourcing's fast-forward).
+    """
     if not settings.database_url:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     info = conninfo_to_dict(settings.database_url)
     schema = schema_name(service, settings.namespace)
     ensure_schema(settings.database_url, schema)
+    sole_writer = serving and settings.replicas == 1
     return {
+        "AGGREGATE_CACHE_FASTFORWARD": "n" if sole_writer else "y",
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": str(info.get("dbname") or "postgres"),
         "POSTGRES_HOST": str(info.get("host") or "127.0.0.1"),
@@ -141,6 +150,52 @@ class KabinetApplication(Application[UUID]):
         super().__init__(env=env)
         self._listeners: list[Callable[[], None]] = []
         self._listeners_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+
+    def peek(self, aggregate_id: UUID) -> Any | None:
+        """The cached aggregate, when the cache is trusted (the only writer), else None.
+
+        For reads on the event loop: no copy, no thread hop. Never mutate what it gives.
+        """
+        cache = self.repository.cache
+        if not cache or self.repository.fastforward:
+            return None
+        with self._cache_lock, contextlib.suppress(KeyError):
+            return cache.get(aggregate_id)
+        return None
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Record; a cache trusted without fast-forward takes only newer versions.
+
+        Saves of one aggregate from two threads may finish in either order: the cache
+        keeps the higher version. A save that conflicts (someone else wrote the
+        aggregate) evicts it, so the retry loads what is stored.
+        """
+        cache = self.repository.cache
+        if not cache or self.repository.fastforward:
+            return super()._record(processing_event)
+        aggregates = processing_event.aggregates
+        try:
+            recordings = self.events.put(
+                processing_event.events,
+                tracking=processing_event.tracking,
+                **processing_event.saved_kwargs,
+            )
+        except IntegrityError:
+            with self._cache_lock:
+                for aggregate_id in aggregates:
+                    with contextlib.suppress(KeyError):
+                        cache.get(aggregate_id, evict=True)
+            raise
+        with self._cache_lock:
+            for aggregate_id, aggregate in aggregates.items():
+                try:
+                    cached = cache.get(aggregate_id)
+                except KeyError:
+                    cached = None
+                if cached is None or cached.version < aggregate.version:
+                    cache.put(aggregate_id, aggregate)
+        return recordings
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()

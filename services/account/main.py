@@ -14,7 +14,8 @@ from services.account.projections import LastTopUp
 
 
 def build(settings: Settings, clock: Clock | None = None) -> ServiceParts:
-    app = AccountApplication(env=persistence_env(settings, "account"), clock=clock or SystemClock())
+    env = persistence_env(settings, "account", serving=True)
+    app = AccountApplication(env=env, clock=clock or SystemClock())
     store = ProjectionStore(app.factory.datastore, schema_name("account", settings.namespace))  # type: ignore[attr-defined]
     last_topup = LastTopUp(store)
     catalog = CatalogProjection(store)

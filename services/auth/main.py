@@ -22,7 +22,7 @@ from services.auth.ussd import DevUssd
 def build(settings: Settings, clock: Clock | None = None) -> ServiceParts:
     clock = clock or SystemClock()
     app = AuthApplication(
-        env=persistence_env(settings, "auth"), clock=clock, policy=Policy.of(settings)
+        env=persistence_env(settings, "auth", serving=True), clock=clock, policy=Policy.of(settings)
     )
     store = ProjectionStore(app.factory.datastore, schema_name("auth", settings.namespace))  # type: ignore[attr-defined]
     directory = Directory(store)

@@ -13,7 +13,7 @@ from services.catalog.projections import CatalogView
 
 def build(settings: Settings, clock: Clock | None = None) -> ServiceParts:
     clock = clock or SystemClock()
-    app = CatalogApplication(env=persistence_env(settings, "catalog"), clock=clock)
+    app = CatalogApplication(env=persistence_env(settings, "catalog", serving=True), clock=clock)
     view = CatalogView(app, clock)
     return ServiceParts(
         name="catalog",

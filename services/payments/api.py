@@ -143,7 +143,9 @@ def create_router(
     ) -> BalanceView:
         if not await runtime_of(request).wait_for(token, msisdn):
             response.headers["Kabinet-Stale"] = "true"
-        found = await asyncio.to_thread(app.balance, msisdn)
+        found = app.cached_balance(msisdn)
+        if found is None:  # not loaded since start, or another replica may write it
+            found = await asyncio.to_thread(app.balance, msisdn)
         return BalanceView(msisdn=found.msisdn, **app.money_view(found))
 
     @router.get("/balances/{msisdn}/operations")

@@ -53,6 +53,11 @@ class PaymentsApplication(KabinetApplication):
 
     # -- reads ---------------------------------------------------------------------------
 
+    def cached_balance(self, msisdn: str) -> Balance | None:
+        """A read-only view from the trusted cache, if there (see `peek`)."""
+        found: Balance | None = self.peek(Balance.id_for(msisdn))
+        return found
+
     def balance(self, msisdn: str, *, field: str = "msisdn") -> Balance:
         try:
             found: Balance = self.repository.get(Balance.id_for(msisdn))

@@ -21,7 +21,7 @@ from services.payments.withdrawals import Withdrawals
 
 
 def build(settings: Settings) -> ServiceParts:
-    app = PaymentsApplication(env=persistence_env(settings, "payments"))
+    app = PaymentsApplication(env=persistence_env(settings, "payments", serving=True))
     acquirer = HttpAcquirer(AcquirerSettings())
     cards = CardTopUps(app, acquirer)
     withdrawals = Withdrawals(app, acquirer)

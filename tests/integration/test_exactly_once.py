@@ -59,6 +59,25 @@ async def test_a_relay_killed_mid_publish_leaves_each_event_in_the_stream_exactl
     assert sorted(positions) == list(range(1, 2001))
 
 
+async def test_a_relay_allowed_fewer_publishes_in_flight_than_its_batch_still_publishes_all(
+    settings: Settings,
+) -> None:
+    """Past the in-flight limit a publish waits for acks (with a stall timeout)."""
+    narrow = settings.model_copy(update={"relay_in_flight": 7, "relay_batch": 100})
+    async with in_process(narrow, "account") as stack:
+        app: AccountApplication = stack.app_of("account")
+        people = [Subscriber.activate(m, "Анна Котова", "moscow", "smart") for m in numbers(250)]
+        app.save(*people)
+        last = app.recorder.max_notification_id()
+
+        async def relayed_all() -> bool:
+            return await asyncio.to_thread(app.tracked_position, RELAY_TRACKING) == last
+
+        await wait_until(relayed_all)
+    async with jetstream(settings) as (_, js):
+        assert await stream_positions(js, "account", settings) == list(range(1, 251))
+
+
 async def test_a_consumer_killed_between_commit_and_ack_applies_every_effect_once(
     settings: Settings,
 ) -> None:

@@ -47,6 +47,7 @@ EXPECTED_LAST_SEQUENCE_HEADER = "Nats-Expected-Last-Sequence"
 # relay re-reads the stream's end and goes on. A false alarm only costs a re-sync.
 ACK_TIMEOUT = 3.0
 TRACK_EVERY = 0.2  # seconds between tracking rows while busy
+YIELD_EVERY = 64  # publishes between turns of the loop (the client flushes, acks are read)
 
 # Maps one stored domain event (and its notification id) to its public event, or None.
 EventMapper = Callable[[Any, int], Envelope | None]
@@ -163,7 +164,11 @@ class OutboxRelay:
         )
         if not notifications:
             return 0
-        futures = [await self._publish(n) for n in notifications]
+        futures = []
+        for i, notification in enumerate(notifications, 1):
+            futures.append(await self._publish(notification))
+            if i % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the client flush and read acks meanwhile
         pending = [f for f in futures if f is not None]
         if pending:
             acks = await asyncio.wait_for(

@@ -111,6 +111,10 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             finally:
                 lock_ddl(conn, schema, "pg_advisory_unlock")
 
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        """No NOTIFY per save: nothing LISTENs (relays are woken in process, else poll),
+        and every notifying commit takes PostgreSQL's one notify-queue lock."""
+
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Any, **kwargs: Any) -> None:
         moves: list[tuple[Tracking, int]] = kwargs.get("tracking_moves") or []
         moved = [(t, after) for t, after in moves if after]

@@ -199,16 +199,21 @@ class KabinetApplication(Application[UUID]):
         self._listeners_lock = threading.Lock()
         self._cache_lock = threading.Lock()
 
+    @property
+    def _trusted_cache(self) -> Any | None:
+        """The aggregate cache, when it is current without fast-forward (the only writer)."""
+        cache = self.repository.cache
+        return cache if cache and not self.repository.fastforward else None
+
     def peek(self, aggregate_id: UUID) -> Any | None:
         """The cached aggregate, when the cache is trusted (the only writer), else None.
 
         For reads on the event loop: no copy, no thread hop. Never mutate what it gives.
         """
-        cache = self.repository.cache
-        if not cache or self.repository.fastforward:
-            return None
-        with self._cache_lock, contextlib.suppress(KeyError):
-            return cache.get(aggregate_id)
+        cache = self._trusted_cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                return cache.get(aggregate_id)  # the LRU cache locks itself
         return None
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
@@ -218,8 +223,8 @@ class KabinetApplication(Application[UUID]):
         keeps the higher version. A save that conflicts (someone else wrote the
         aggregate) evicts it, so the retry loads what is stored.
         """
-        cache = self.repository.cache
-        if not cache or self.repository.fastforward:
+        cache = self._trusted_cache
+        if cache is None:
             return super()._record(processing_event)
         aggregates = processing_event.aggregates
         try:

@@ -28,6 +28,7 @@ from psycopg.rows import DictRow
 from kabinet.settings import Settings
 
 RELAY_TRACKING = "__relay__"
+VALUES_UP_TO = 8  # events of one save sent as VALUES rows; more go as arrays
 
 
 def schema_name(service: str, namespace: str) -> str:
@@ -110,17 +111,57 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             "ON CONFLICT (application_name) DO NOTHING RETURNING application_name"
         ).format(table)
         self.serial_key = f"kabinet-insert:{self.datastore.schema}.{self.events_table_name}"
-        self.single_statement_insert = sql.SQL(
-            "WITH serial AS (SELECT pg_advisory_xact_lock(hashtext(%s))) "
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM serial, unnest(%s::{schema}.{stored_event_type}[]) AS e "
-            "RETURNING notification_id"
-        ).format(
-            schema=sql.Identifier(self.datastore.schema),
-            table=sql.Identifier(self.events_table_name),
-            stored_event_type=sql.Identifier(self.stored_event_type_name),
-        )
+        self._insert_statements: dict[tuple[int, bool], sql.Composed] = {}
+
+    def _insert_statement(self, count: int, serial: bool) -> sql.Composed:
+        """INSERT … RETURNING notification_id for `count` events, in their order.
+
+        Few events go as one VALUES row each and more as four arrays: psycopg dumps those
+        parameters in C, where an array of the stored-event composite type (eventsourcing's
+        way) is dumped in Python, at ~0.1 ms of the saving process's CPU per save.
+        `serial`: the statement takes the advisory lock that orders saves itself.
+        """
+        rows = count if count <= VALUES_UP_TO else 0
+        key = (rows, serial)
+        if (statement := self._insert_statements.get(key)) is None:
+            id_type = sql.SQL(self.datastore.originator_id_type)
+            if rows:
+                row = sql.SQL("(%s::{}, %s::bigint, %s::text, %s::bytea)").format(id_type)
+                source = sql.SQL("(VALUES {})").format(sql.SQL(", ").join([row] * rows))
+            else:
+                source = sql.SQL("unnest(%s::{}[], %s::bigint[], %s::text[], %s::bytea[])").format(
+                    id_type
+                )
+            statement = sql.SQL(
+                "{serial}INSERT INTO {schema}.{table} "
+                "(originator_id, originator_version, topic, state) "
+                "SELECT e.* FROM {lock}{source} AS e(id, version, topic, state) "
+                "RETURNING notification_id"
+            ).format(
+                serial=sql.SQL(
+                    "WITH serial AS (SELECT pg_advisory_xact_lock(hashtext(%s))) " if serial else ""
+                ),
+                lock=sql.SQL("serial, " if serial else ""),
+                schema=sql.Identifier(self.datastore.schema),
+                table=sql.Identifier(self.events_table_name),
+                source=source,
+            )
+            self._insert_statements[key] = statement
+        return statement
+
+    def _insert_parameters(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
+        if len(stored_events) <= VALUES_UP_TO:
+            return [
+                value
+                for e in stored_events
+                for value in (e.originator_id, e.originator_version, e.topic, e.state)
+            ]
+        return [
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        ]
 
     def create_table(self) -> None:
         """eventsourcing creates in several transactions: one session lock spans them all."""
@@ -146,13 +187,21 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
         """
         if kwargs.get("tracking") or kwargs.get("tracking_moves") or not stored_events:
             return super().insert_events(stored_events, **kwargs)
-        events = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
+        statement = self._insert_statement(len(stored_events), serial=True)
+        params = [self.serial_key, *self._insert_parameters(stored_events)]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.single_statement_insert, (self.serial_key, events), prepare=True)
+            curs.execute(statement, params, prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> None:
+        """A tracked save's INSERT (inside its transaction, after the table lock), in the
+        same form as a save without tracking rows."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        statement = self._insert_statement(len(stored_events), serial=False)
+        curs.execute(statement, self._insert_parameters(stored_events), prepare=True)
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         """No NOTIFY per save: nothing LISTENs (relays are woken in process, else poll),

@@ -1,13 +1,14 @@
-"""Money, numbers and consistency tokens: the value types every service relies on."""
+"""Money, numbers, ids and consistency tokens: the value types every service relies on."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
 from kabinet import consistency
-from kabinet.domain import KabinetError
+from kabinet.domain import KabinetError, stable_id
 from kabinet.money import MoneyError, format_rub, parse_rub
 from kabinet.msisdn import MsisdnError, normalize_msisdn
 
@@ -66,3 +67,11 @@ def test_a_malformed_consistency_token_is_refused_naming_the_field(token: str) -
     with pytest.raises(KabinetError) as raised:
         consistency.decode(token)
     assert raised.value.field == "consistency_token"
+
+
+def test_a_stable_id_is_the_version_5_uuid_of_its_name_so_stored_ids_never_change() -> None:
+    for parts in [("balance", "79001234567"), ("idempotency", "topup:79001234567", "k-1")]:
+        expected = uuid5(NAMESPACE_URL, "kabinet:" + ":".join(parts))
+        assert stable_id(*parts) == expected
+        assert stable_id(*parts) == expected  # again, from the cache
+    assert stable_id("balance", "79001234567") != stable_id("balance", "79001234568")

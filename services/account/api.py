@@ -114,9 +114,13 @@ def create_router(
     ) -> SubscriberView:
         if not await runtime_of(request).wait_for(token, msisdn):
             response.headers["Kabinet-Stale"] = "true"
-        found, topup = await asyncio.to_thread(
-            lambda: (app.subscriber(msisdn), last_topup.get(msisdn))  # one thread hop
-        )
+        cached = app.cached_subscriber(msisdn)
+        if cached is None:
+            found, topup = await asyncio.to_thread(
+                lambda: (app.subscriber(msisdn), last_topup.get(msisdn))  # one thread hop
+            )
+        else:
+            found, topup = cached, await asyncio.to_thread(last_topup.get, msisdn)
         return SubscriberView(
             msisdn=found.msisdn,
             owner_name=found.owner_name,

@@ -105,6 +105,11 @@ class AccountApplication(KabinetApplication):
             ) from None
         return recordings[-1].notification.id
 
+    def cached_subscriber(self, msisdn: str) -> Subscriber | None:
+        """A read-only view from the trusted cache, if there (see `peek`)."""
+        found: Subscriber | None = self.peek(Subscriber.id_for(msisdn))
+        return found
+
     def subscriber(self, msisdn: str) -> Subscriber:
         try:
             found: Subscriber = self.repository.get(Subscriber.id_for(msisdn))

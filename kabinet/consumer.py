@@ -294,10 +294,14 @@ class ProducerConsumer:
         """Track skipped batches once idle, or once the oldest is `FLUSH_SKIPS_AFTER` old:
         a replica that reads a partition's position from PostgreSQL sees it soon."""
         for effects in self.effects:
-            for upstream in self.upstreams.values():
-                age = effects.skips.age(upstream)
-                if age is not None and (idle or age >= FLUSH_SKIPS_AFTER):
-                    await asyncio.to_thread(effects.flush, upstream)
+            due = [
+                upstream
+                for upstream in self.upstreams.values()
+                if (age := effects.skips.age(upstream)) is not None
+                and (idle or age >= FLUSH_SKIPS_AFTER)
+            ]
+            if due:
+                await asyncio.to_thread(effects.flush, *due)
 
     async def dead_letter(self, msg: Msg, reason: str) -> None:
         log.warning("dead_letter", durable=self.durable, subject=msg.subject, reason=reason)

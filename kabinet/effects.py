@@ -125,8 +125,8 @@ class Effects(Protocol):
 
     def position(self, upstream: str) -> int: ...
 
-    def flush(self, upstream: str) -> None:
-        """Write the tracking row of skipped batches now."""
+    def flush(self, *upstreams: str) -> None:
+        """Write the tracking rows of skipped batches now, in one transaction."""
         ...
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]: ...
@@ -230,13 +230,29 @@ class ApplicationEffects:
         self._tracked.pop(upstream, None)  # asked from outside: read the row afresh
         return max(self._row(upstream), self.skips.position(upstream))
 
-    def flush(self, upstream: str) -> None:
-        position = self.skips.position(upstream)
-        if position > self._row(upstream):
-            with contextlib.suppress(IntegrityError):  # another writer tracked it first
-                self.app.save_tracked(tracking=Tracking(upstream, position))
-        self._tracked.pop(upstream, None)
-        self.skips.clear(upstream)
+    def flush(self, *upstreams: str) -> None:
+        """Each row moved by compare-and-set from where this object saw it, all in one save;
+        the rows are then known without reading them again."""
+        moves = [
+            (Tracking(upstream, position), self._row(upstream))
+            for upstream in upstreams
+            if (position := self.skips.position(upstream)) > self._row(upstream)
+        ]
+        try:
+            if moves and self.app.compares_tracking:
+                self.app.save_moving(moves=moves)
+            else:
+                for tracking, _ in moves:
+                    self.app.save_tracked(tracking=tracking)
+        except IntegrityError:  # another writer moved a row first: read them again later
+            for upstream in upstreams:
+                self._tracked.pop(upstream, None)
+        else:
+            for tracking, _ in moves:
+                if self.app.compares_tracking:
+                    self._tracked[tracking.application_name] = tracking.notification_id
+        for upstream in upstreams:
+            self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
@@ -387,13 +403,19 @@ class ProjectionEffects:
         self._tracked.pop(upstream, None)  # asked from outside: read the row afresh
         return max(self._row(upstream), self.skips.position(upstream))
 
-    def flush(self, upstream: str) -> None:
-        position = self.skips.position(upstream)
-        if position:
+    def flush(self, *upstreams: str) -> None:
+        """Every row in one transaction; a row found ahead (another writer) is read again
+        later, the others are known."""
+        moved: dict[str, bool] = {}
+        if due := {u: p for u in upstreams if (p := self.skips.position(u))}:
             with self.store.datastore.transaction(commit=True) as cur:
-                self.store.track(cur, self.name, upstream, position)
-            self._tracked.pop(upstream, None)
-        self.skips.clear(upstream)
+                moved = {u: self.store.track(cur, self.name, u, p) for u, p in due.items()}
+        for upstream in upstreams:
+            if moved.get(upstream):
+                self._tracked[upstream] = due[upstream]
+            else:
+                self._tracked.pop(upstream, None)
+            self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         for _ in range(MAX_ATTEMPTS):

@@ -181,3 +181,42 @@ async def test_an_application_batch_that_changes_nothing_is_tracked_later_with_t
     assert tally_app.tracked_position(UPSTREAM) == 3
     effects.apply(UPSTREAM, [exhausted(3), posted(4)])
     assert counted(tally_app) == [1, 4]
+
+
+async def test_skips_of_several_partitions_are_flushed_together_and_still_never_apply_twice(
+    tally_app: TallyApplication,
+) -> None:
+    other_partition = "payments:4"
+    effects = ApplicationEffects(
+        tally_app, {"PaymentPosted": count, "BalanceExhausted": lambda _uow, _e: None}
+    )
+    effects.apply(UPSTREAM, [exhausted(1)])
+    effects.apply(other_partition, [exhausted(1), exhausted(2)])
+
+    effects.flush(UPSTREAM, other_partition)
+    assert tally_app.tracked_position(UPSTREAM) == 1
+    assert tally_app.tracked_position(other_partition) == 2
+
+    other = ApplicationEffects(tally_app, {"PaymentPosted": count})
+    other.apply(UPSTREAM, [posted(2)])  # another writer moves the flushed row on
+    effects.apply(UPSTREAM, [posted(2), posted(3)])  # the row it knows is stale: refused, reread
+    effects.apply(other_partition, [posted(3)])
+    assert counted(tally_app) == [2, 3, 3]  # position 2 of UPSTREAM once; 3 of each partition
+    assert tally_app.tracked_position(UPSTREAM) == 3
+    assert tally_app.tracked_position(other_partition) == 3
+
+
+async def test_a_projection_flushes_several_partitions_in_one_go(
+    store: AccountProjections, effects: ProjectionEffects, seen: list[int]
+) -> None:
+    other_partition = "payments:4"
+    effects.apply(UPSTREAM, [exhausted(1)])
+    effects.apply(other_partition, [exhausted(1), exhausted(2)])
+
+    effects.flush(UPSTREAM, other_partition)
+    assert store.position("only_payments", UPSTREAM) == 1
+    assert store.position("only_payments", other_partition) == 2
+
+    effects.apply(other_partition, [posted(3)])
+    assert seen == [3]
+    assert store.position("only_payments", other_partition) == 3

@@ -154,6 +154,14 @@ class UnitOfWork:
         except AggregateNotFoundError:
             return None
 
+    def peek(self, aggregate_id: UUID) -> Any | None:
+        """To look at, not to change: from the trusted cache without a copy where it can
+        (see `KabinetApplication.peek`), else as `find`. Change what `get`/`find` give."""
+        if aggregate_id in self._changed:
+            return self._changed[aggregate_id]
+        found = self.app.peek(aggregate_id)
+        return found if found is not None else self.find(aggregate_id)
+
     def add(self, aggregate: Aggregate) -> None:
         self._changed[aggregate.id] = aggregate
 

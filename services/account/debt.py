@@ -20,9 +20,10 @@ def on_balance_exhausted(uow: UnitOfWork, event: BalanceExhausted) -> None:
 
 
 def on_payment_posted(uow: UnitOfWork, event: PaymentPosted) -> None:
-    subscriber: Subscriber | None = uow.find(Subscriber.id_for(event.msisdn))
-    if subscriber is None or (subscriber.suspension or {}).get("reason") != "debt":
+    seen: Subscriber | None = uow.peek(Subscriber.id_for(event.msisdn))  # most owe nothing
+    if seen is None or (seen.suspension or {}).get("reason") != "debt":
         return
     if event.balance_kopecks > 0:
+        subscriber: Subscriber = uow.get(seen.id)
         subscriber.resume(SYSTEM, event.occurred_at)
         uow.add(subscriber)

@@ -111,15 +111,16 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             "ON CONFLICT (application_name) DO NOTHING RETURNING application_name"
         ).format(table)
         self.serial_key = f"kabinet-insert:{self.datastore.schema}.{self.events_table_name}"
-        self._insert_statements: dict[tuple[int, bool], sql.Composed] = {}
+        self._insert_statements: dict[tuple[int, bool], str] = {}
 
-    def _insert_statement(self, count: int, serial: bool) -> sql.Composed:
+    def _insert_statement(self, count: int, serial: bool) -> str:
         """INSERT … RETURNING notification_id for `count` events, in their order.
 
         Few events go as one VALUES row each and more as four arrays: psycopg dumps those
         parameters in C, where an array of the stored-event composite type (eventsourcing's
         way) is dumped in Python, at ~0.1 ms of the saving process's CPU per save.
-        `serial`: the statement takes the advisory lock that orders saves itself.
+        `serial`: the statement takes the advisory lock that orders saves itself. Kept as a
+        string: psycopg parses a string once, a composed statement on every execute.
         """
         rows = count if count <= VALUES_UP_TO else 0
         key = (rows, serial)
@@ -132,7 +133,7 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
                 source = sql.SQL("unnest(%s::{}[], %s::bigint[], %s::text[], %s::bytea[])").format(
                     id_type
                 )
-            statement = sql.SQL(
+            composed = sql.SQL(
                 "{serial}INSERT INTO {schema}.{table} "
                 "(originator_id, originator_version, topic, state) "
                 "SELECT e.* FROM {lock}{source} AS e(id, version, topic, state) "
@@ -146,7 +147,7 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
                 table=sql.Identifier(self.events_table_name),
                 source=source,
             )
-            self._insert_statements[key] = statement
+            statement = self._insert_statements[key] = composed.as_string(None)
         return statement
 
     def _insert_parameters(self, stored_events: Sequence[StoredEvent]) -> list[Any]:

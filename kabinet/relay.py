@@ -15,7 +15,6 @@ process wake the relay at once; writes of other replicas are found by polling.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -121,7 +120,7 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
-                published = await self.publish_available()
+                read = await self.publish_available()
             except (nats.errors.Error, TimeoutError) as exc:
                 # The chain broke somewhere in the batch: nothing after the break was
                 # stored. Learn where the stream really ends and go on from there.
@@ -129,11 +128,15 @@ class OutboxRelay:
                 await asyncio.sleep(0.2)  # poll: let a reconnect happen
                 await self._resync()
                 continue
-            if not published or time.monotonic() - self._tracked_at >= TRACK_EVERY:
+            if time.monotonic() - self._tracked_at >= TRACK_EVERY:
                 await self._track()
-            if not published:
-                with contextlib.suppress(TimeoutError):
+            if read < self.settings.relay_batch:
+                # The log held no more when it was read: wait for a save in this process
+                # (one made since the read has already set the event), else poll.
+                try:
                     await asyncio.wait_for(self._wake.wait(), self.settings.relay_idle_poll)
+                except TimeoutError:
+                    await self._track()  # idle: the row catches up now
 
     async def _resync(self) -> None:
         """Position = the later of our tracking row and the last of our ids in the stream."""
@@ -187,8 +190,10 @@ class OutboxRelay:
         """Write the tracking row up to what JetStream acknowledged.
 
         Written when idle, else at most every `TRACK_EVERY` seconds, not after every
-        batch: the stream's last message names our position too (`_resync` takes the later
-        of the two), so the row only has to cover events that are never published.
+        batch (under a steady trickle of saves, each batch would otherwise cost a
+        transaction): the stream's last message names our position too (`_resync` takes
+        the later of the two), so the row only has to cover events that are never
+        published.
         """
         self._tracked_at = time.monotonic()
         if self.position > self.tracked:

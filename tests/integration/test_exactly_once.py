@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 
 import pytest
+from eventsourcing.persistence import Tracking
 
+from contracts.subjects import stream_name
 from kabinet.eventstore import RELAY_TRACKING, persistence_env
+from kabinet.relay import TRACK_EVERY
 from kabinet.servers import EmbeddedNats
 from kabinet.settings import Settings
 from kabinet.testing import in_process, spawn, wait_until
@@ -172,3 +176,42 @@ async def test_sigterm_lets_a_consumer_finish_and_ack_what_it_applied(settings: 
     assert any(applied.values())
     for upstream, position in applied.items():
         assert acked.get(upstream, 0) >= position
+
+
+async def test_a_trickle_of_saves_writes_the_relay_tracking_row_seldom_and_idle_catches_up(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each save is published on its own, but the row is written at most every
+    TRACK_EVERY seconds while busy (not once per batch), and once the log is idle."""
+    slow_idle = settings.model_copy(update={"relay_idle_poll": 1.0})  # idle only at the end
+    async with in_process(slow_idle, "account") as stack:
+        app: AccountApplication = stack.app_of("account")
+        writes: list[int] = []
+        insert_tracking = app.process_recorder.insert_tracking
+
+        def counted(tracking: Tracking) -> None:
+            writes.append(tracking.notification_id)
+            insert_tracking(tracking)
+
+        monkeypatch.setattr(app.process_recorder, "insert_tracking", counted)
+        people = [Subscriber.activate(m, "Олег Сидоров", "moscow", "smart") for m in numbers(30)]
+        stream = stream_name("account", settings.namespace)
+        async with jetstream(settings) as (_, js):
+            started = time.monotonic()
+            for published, person in enumerate(people, 1):
+                app.save(person)
+
+                async def out(count: int = published) -> bool:
+                    return (await js.stream_info(stream)).state.messages == count
+
+                await wait_until(out)
+            busy = time.monotonic() - started
+        trickle = len(writes)
+        last = app.recorder.max_notification_id()
+
+        async def caught_up() -> bool:
+            return await asyncio.to_thread(app.tracked_position, RELAY_TRACKING) == last
+
+        await wait_until(caught_up)
+    assert trickle <= busy / TRACK_EVERY + 2  # one write per save would be 30
+    assert writes[-1] == last

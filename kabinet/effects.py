@@ -189,10 +189,14 @@ def _todo(
 
 
 def _run_handlers(
-    handlers: Mapping[str, Callable[[Any, Any], None]], target: Any, todo: Sequence[Envelope]
+    handlers: Mapping[str, Callable[[Any, Any], Any]],
+    target: Any,
+    todo: Sequence[Envelope],
+    committed: list[Callable[[], None]] | None = None,
 ) -> list[Rejection]:
     """Each event's handler, called with `target` (a unit of work or a cursor); a refusal
-    becomes a rejection and the others go on."""
+    becomes a rejection and the others go on. What a handler returns (a projection's
+    handler may return an action) is added to `committed`, to run after the commit."""
     rejections: list[Rejection] = []
     for event in todo:
         handler = handlers.get(event.type)
@@ -200,9 +204,12 @@ def _run_handlers(
             continue
         _bind(event)
         try:
-            handler(target, event)
+            action = handler(target, event)
         except KabinetError as exc:
             rejections.append(Rejection(event, exc.message))
+            continue
+        if action is not None and committed is not None:
+            committed.append(action)
     return rejections
 
 
@@ -315,7 +322,9 @@ class ApplicationEffects:
         return rejections
 
 
-ProjectionHandler = Callable[[Cursor[DictRow], Any], None]
+# Writes an event's rows with the cursor of the batch's transaction; may return an action
+# to run once that transaction has committed (e.g. to update a copy of the rows in memory).
+ProjectionHandler = Callable[[Cursor[DictRow], Any], Callable[[], None] | None]
 
 
 class ProjectionStore:
@@ -452,11 +461,14 @@ class ProjectionEffects:
                 todos[upstream] = (row, todo)
         if not todos:
             return []
+        committed: list[Callable[[], None]] = []
         with self.store.datastore.transaction(commit=True) as cur:
             for upstream, (row, todo) in todos.items():
-                rejections += _run_handlers(self.handlers, cur, todo)
+                rejections += _run_handlers(self.handlers, cur, todo, committed)
                 if not self.store.track_after(cur, self.name, upstream, row, todo[-1].position):
                     raise _Stale
+        for action in committed:
+            action()
         for upstream, (_, todo) in todos.items():
             self._tracked[upstream] = todo[-1].position
             self.skips.clear(upstream)

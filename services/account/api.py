@@ -114,13 +114,15 @@ def create_router(
     ) -> SubscriberView:
         if not await runtime_of(request).wait_for(token, msisdn):
             response.headers["Kabinet-Stale"] = "true"
-        cached = app.cached_subscriber(msisdn)
+        cached, topup = app.cached_subscriber(msisdn), last_topup.remembered(msisdn)
         if cached is None:
             found, topup = await asyncio.to_thread(
                 lambda: (app.subscriber(msisdn), last_topup.get(msisdn))  # one thread hop
             )
         else:
-            found, topup = cached, await asyncio.to_thread(last_topup.get, msisdn)
+            found = cached
+            if topup is None:  # else no thread hop and no query at all
+                topup = await asyncio.to_thread(last_topup.get, msisdn)
         return SubscriberView(
             msisdn=found.msisdn,
             owner_name=found.owner_name,

@@ -17,7 +17,7 @@ def build(settings: Settings, clock: Clock | None = None) -> ServiceParts:
     env = persistence_env(settings, "account", serving=True)
     app = AccountApplication(env=env, clock=clock or SystemClock())
     store = ProjectionStore(app.factory.datastore, schema_name("account", settings.namespace))  # type: ignore[attr-defined]
-    last_topup = LastTopUp(store)
+    last_topup = LastTopUp(store, remember=settings.replicas == 1)  # the only writer
     catalog = CatalogProjection(store)
     app.catalog = catalog
     return ServiceParts(

@@ -10,6 +10,8 @@ from eventsourcing.utils import get_topic
 
 from kabinet.eventstore import KabinetApplication
 
+PAGE = 1000
+
 
 class Watchlist:
     def __init__(self, app: KabinetApplication, event_class: type[Any]) -> None:
@@ -19,11 +21,15 @@ class Watchlist:
         self.ids: set[UUID] = set()
 
     def refresh(self) -> list[UUID]:
-        while notifications := self.app.recorder.select_notifications(
-            self.scanned + 1, 1000, topics=[self.topic]
-        ):
-            self.ids.update(UUID(str(n.originator_id)) for n in notifications)
-            self.scanned = notifications[-1].id
+        """Scan the log up to its end as of now, once: the scan resumes after that end, not
+        after the last event of this kind (notification ids commit in order)."""
+        end = self.app.recorder.max_notification_id() or 0
+        while self.scanned < end:
+            found = self.app.recorder.select_notifications(
+                self.scanned + 1, PAGE, stop=end, topics=[self.topic]
+            )
+            self.ids.update(UUID(str(n.originator_id)) for n in found)
+            self.scanned = found[-1].id if len(found) == PAGE else end
         return list(self.ids)
 
     def discard(self, aggregate_id: UUID) -> None:

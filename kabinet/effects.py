@@ -248,13 +248,15 @@ class ApplicationEffects:
     def flush(self, *upstreams: str) -> None:
         """Each row moved by compare-and-set from where this object saw it, all in one save;
         the rows are then known without reading them again."""
+        rows = {upstream: self._row(upstream) for upstream in upstreams}
         moves = [
-            (Tracking(upstream, position), self._row(upstream))
-            for upstream in upstreams
-            if (position := self.skips.position(upstream)) > self._row(upstream)
+            (Tracking(upstream, position), row)
+            for upstream, row in rows.items()
+            if (position := self.skips.position(upstream)) > row
         ]
+        comparing = self.app.compares_tracking
         try:
-            if moves and self.app.compares_tracking:
+            if moves and comparing:
                 self.app.save_moving(moves=moves)
             else:
                 for tracking, _ in moves:
@@ -263,9 +265,8 @@ class ApplicationEffects:
             for upstream in upstreams:
                 self._tracked.pop(upstream, None)
         else:
-            for tracking, _ in moves:
-                if self.app.compares_tracking:
-                    self._tracked[tracking.application_name] = tracking.notification_id
+            if comparing:
+                self._tracked.update((t.application_name, t.notification_id) for t, _ in moves)
         for upstream in upstreams:
             self.skips.clear(upstream)
 

@@ -113,32 +113,47 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
         self.serial_key = f"kabinet-insert:{self.datastore.schema}.{self.events_table_name}"
         self._insert_statements: dict[tuple[int, bool], str] = {}
 
-    def _insert_statement(self, count: int, serial: bool) -> str:
-        """INSERT … RETURNING notification_id for `count` events, in their order.
+    def _insert(self, stored_events: Sequence[StoredEvent], serial: bool) -> tuple[str, list[Any]]:
+        """INSERT … RETURNING notification_id for these events, in their order, and its
+        parameters.
 
         Few events go as one VALUES row each and more as four arrays: psycopg dumps those
         parameters in C, where an array of the stored-event composite type (eventsourcing's
         way) is dumped in Python, at ~0.1 ms of the saving process's CPU per save.
-        `serial`: the statement takes the advisory lock that orders saves itself. Kept as a
-        string: psycopg parses a string once, a composed statement on every execute.
+        `serial`: the statement takes the advisory lock that orders saves itself (its key
+        is the first parameter). Kept as a string: psycopg parses a string once, a
+        composed statement on every execute.
         """
-        rows = count if count <= VALUES_UP_TO else 0
+        rows = len(stored_events) if len(stored_events) <= VALUES_UP_TO else 0
         key = (rows, serial)
         if (statement := self._insert_statements.get(key)) is None:
-            id_type = sql.SQL(self.datastore.originator_id_type)
-            if rows:
-                row = sql.SQL("(%s::{}, %s::bigint, %s::text, %s::bytea)").format(id_type)
-                source = sql.SQL("(VALUES {})").format(sql.SQL(", ").join([row] * rows))
-            else:
-                source = sql.SQL("unnest(%s::{}[], %s::bigint[], %s::text[], %s::bytea[])").format(
-                    id_type
-                )
-            composed = sql.SQL(
+            statement = self._insert_statements[key] = self._compose_insert(rows, serial)
+        columns = [(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events]
+        params: list[Any] = [self.serial_key] if serial else []
+        if rows:
+            params += [value for row in columns for value in row]
+        else:
+            params += [list(column) for column in zip(*columns, strict=True)]
+        return statement, params
+
+    def _compose_insert(self, rows: int, serial: bool) -> str:
+        """The statement for `rows` VALUES rows, or for four arrays when `rows` is 0."""
+        id_type = sql.SQL(self.datastore.originator_id_type)
+        if rows:
+            row = sql.SQL("(%s::{}, %s::bigint, %s::text, %s::bytea)").format(id_type)
+            source = sql.SQL("(VALUES {})").format(sql.SQL(", ").join([row] * rows))
+        else:
+            source = sql.SQL("unnest(%s::{}[], %s::bigint[], %s::text[], %s::bytea[])").format(
+                id_type
+            )
+        return (
+            sql.SQL(
                 "{serial}INSERT INTO {schema}.{table} "
                 "(originator_id, originator_version, topic, state) "
                 "SELECT e.* FROM {lock}{source} AS e(id, version, topic, state) "
                 "RETURNING notification_id"
-            ).format(
+            )
+            .format(
                 serial=sql.SQL(
                     "WITH serial AS (SELECT pg_advisory_xact_lock(hashtext(%s))) " if serial else ""
                 ),
@@ -147,22 +162,8 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
                 table=sql.Identifier(self.events_table_name),
                 source=source,
             )
-            statement = self._insert_statements[key] = composed.as_string(None)
-        return statement
-
-    def _insert_parameters(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
-        if len(stored_events) <= VALUES_UP_TO:
-            return [
-                value
-                for e in stored_events
-                for value in (e.originator_id, e.originator_version, e.topic, e.state)
-            ]
-        return [
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-        ]
+            .as_string(None)
+        )
 
     def create_table(self) -> None:
         """eventsourcing creates in several transactions: one session lock spans them all."""
@@ -188,8 +189,7 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
         """
         if kwargs.get("tracking") or kwargs.get("tracking_moves") or not stored_events:
             return super().insert_events(stored_events, **kwargs)
-        statement = self._insert_statement(len(stored_events), serial=True)
-        params = [self.serial_key, *self._insert_parameters(stored_events)]
+        statement, params = self._insert(stored_events, serial=True)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
@@ -201,8 +201,7 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
         same form as a save without tracking rows."""
         self._lock_table(curs)
         self._notify_channel(curs)
-        statement = self._insert_statement(len(stored_events), serial=False)
-        curs.execute(statement, self._insert_parameters(stored_events), prepare=True)
+        curs.execute(*self._insert(stored_events, serial=False), prepare=True)
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         """No NOTIFY per save: nothing LISTENs (relays are woken in process, else poll),

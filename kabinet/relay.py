@@ -3,7 +3,9 @@
 The stored events are the outbox. Each notification is published to JetStream with
 `Nats-Msg-Id: <namespace>:<service>:<notification_id>` (server-side dedup),
 `Kabinet-Position`, and a chain header naming its predecessor (so the stream
-holds events in log order even when a publish fails mid-batch). Progress is the
+holds events in log order even when a publish fails mid-batch). The chain also lets
+one ack confirm many: the relay publishes a batch as plain messages and waits only for
+the stream's ack of the last one (and of every `relay_in_flight`-th). Progress is the
 stream's last message id, and a tracking row in the service's own database written
 (when idle, else every `TRACK_EVERY` seconds) only up to what JetStream acknowledged;
 a restart goes on from the later of the two, and the dedup window absorbs a re-publish
@@ -23,7 +25,7 @@ import nats.errors
 import psycopg
 import structlog
 from eventsourcing.persistence import Notification, Tracking
-from nats.js import JetStreamContext
+from nats.aio.client import Client as NATS
 
 from contracts.envelope import Envelope
 from contracts.subjects import partition_of, stream_name, subject
@@ -41,15 +43,16 @@ POSITION_HEADER = "Kabinet-Position"
 MSG_ID_HEADER = "Nats-Msg-Id"
 EXPECTED_LAST_MSG_ID_HEADER = "Nats-Expected-Last-Msg-Id"
 EXPECTED_LAST_SEQUENCE_HEADER = "Nats-Expected-Last-Sequence"
-# A refused chained publish never resolves its future in nats-py 2.16 (the error is
-# raised inside the reply callback), so a batch waits at most this long before the
-# relay re-reads the stream's end and goes on. A false alarm only costs a re-sync.
+# The longest wait for the stream's ack of a batch before the relay re-reads where the
+# stream ends and goes on from there. A false alarm only costs a re-sync.
 ACK_TIMEOUT = 3.0
 TRACK_EVERY = 0.2  # seconds between tracking rows while busy
-YIELD_EVERY = 64  # publishes between turns of the loop (the client flushes, acks are read)
+YIELD_EVERY = 64  # publishes between turns of the loop (the client writes meanwhile)
 
 # Maps one stored domain event (and its notification id) to its public event, or None.
 EventMapper = Callable[[Any, int], Envelope | None]
+# What is published for one event: subject, payload, headers.
+Message = tuple[str, bytes, dict[str, str]]
 
 
 class OutboxRelay:
@@ -58,13 +61,14 @@ class OutboxRelay:
         service: str,
         app: KabinetApplication,
         mapper: EventMapper,
-        js: JetStreamContext,
+        nc: NATS,
         settings: Settings,
     ) -> None:
         self.service = service
         self.app = app
         self.mapper = mapper
-        self.js = js
+        self.nc = nc
+        self.js = nc.jetstream()
         self.settings = settings
         self.position = 0
         self.tracked = 0  # the tracking row as last written
@@ -167,24 +171,29 @@ class OutboxRelay:
         )
         if not notifications:
             return 0
-        futures = []
-        for i, notification in enumerate(notifications, 1):
-            futures.append(await self._publish(notification))
-            if i % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # let the client flush and read acks meanwhile
-        pending = [f for f in futures if f is not None]
-        if pending:
-            acks = await asyncio.wait_for(
-                asyncio.gather(*pending, return_exceptions=True), ACK_TIMEOUT
-            )
-            failed = next((a for a in acks if isinstance(a, BaseException)), None)
-            if failed is not None:
-                raise failed
+        messages = [m for m in map(self._message, notifications) if m is not None]
+        in_flight = self.settings.relay_in_flight
+        for i, message in enumerate(messages, 1):
+            if i == len(messages) or i % in_flight == 0:
+                await self._confirm(message)
+            else:
+                subject_, payload, headers = message
+                await self.nc.publish(subject_, payload, headers=headers)
+                if i % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the client flush meanwhile
         self.batches += 1
         crash_point(self.settings.fault, "exit_after_publish", self.batches)
         self.position = notifications[-1].id
-        self._published.inc(len(pending))
+        self._published.inc(len(messages))
         return len(notifications)
+
+    async def _confirm(self, message: Message) -> None:
+        """Publish `message` and wait for the stream's ack, which confirms the messages
+        published before it too: each names its predecessor (`_message`), so the stream
+        stores one only right after the one before, and refuses every message after one
+        it did not store. A refusal raises, and the relay re-reads where the stream ends."""
+        subject_, payload, headers = message
+        await self.js.publish(subject_, payload, timeout=ACK_TIMEOUT, headers=headers)
 
     async def _track(self) -> None:
         """Write the tracking row up to what JetStream acknowledged.
@@ -203,8 +212,8 @@ class OutboxRelay:
             )
             self.tracked = position
 
-    async def _publish(self, notification: Notification) -> asyncio.Future[Any] | None:
-        """Publish one event, chained to the one before it.
+    def _message(self, notification: Notification) -> Message | None:
+        """One event's subject, payload and headers, chained to the event before it.
 
         `Nats-Expected-Last-Msg-Id` makes the stream refuse an event whose
         predecessor is not the stream's last message, so a failed publish can
@@ -227,14 +236,10 @@ class OutboxRelay:
         else:
             headers[EXPECTED_LAST_MSG_ID_HEADER] = self.expected_last_id
         self.expected_last_id = msg_id
-        # A stall timeout costs nats-py a task and a timer per publish (a tenth of the
-        # relay's time): ask for it only when the in-flight limit may make us wait.
-        full = self.js.publish_async_pending() >= self.settings.relay_in_flight
-        return await self.js.publish_async(
+        return (
             subject(self.service, partition, event.type, self.settings.namespace),
             event.model_dump_json().encode(),
-            headers=headers,
-            wait_stall=ACK_TIMEOUT if full else None,
+            headers,
         )
 
 

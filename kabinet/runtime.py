@@ -81,12 +81,14 @@ class ServiceRuntime:
             return
         self.broker = nats_broker(self.settings)
         await self.broker.connect()
-        self.js = self.broker.connection.jetstream(
-            publish_async_max_pending=self.settings.relay_in_flight
-        )
+        self.js = self.broker.connection.jetstream()
         if self.parts.app is not None and self.parts.mapper is not None:
             self.relay = OutboxRelay(
-                self.parts.name, self.parts.app, self.parts.mapper, self.js, self.settings
+                self.parts.name,
+                self.parts.app,
+                self.parts.mapper,
+                self.broker.connection,
+                self.settings,
             )
             self._relay_task = asyncio.create_task(self.relay.run())
         self.consumers = ConsumerGroup(

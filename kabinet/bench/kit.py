@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from faststream.nats import NatsBroker
+from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from contracts.subjects import partition_of, stream_name, upstream_name
@@ -54,12 +55,12 @@ def prewrite(app: AccountApplication, count: int, partitions: int) -> Written:
 
 
 @contextlib.asynccontextmanager
-async def kit_nats(settings: Settings) -> AsyncIterator[JetStreamContext]:
-    """A NATS connection and JetStream context made the way kabinet.runtime makes them."""
+async def kit_nats(settings: Settings) -> AsyncIterator[NATS]:
+    """A NATS connection made the way kabinet.runtime makes it."""
     broker: NatsBroker = nats_broker(settings)
     await broker.connect()
     try:
-        yield broker.connection.jetstream(publish_async_max_pending=settings.relay_in_flight)
+        yield broker.connection
     finally:
         with contextlib.suppress(Exception):
             await broker.connection.flush(timeout=2)
@@ -67,7 +68,7 @@ async def kit_nats(settings: Settings) -> AsyncIterator[JetStreamContext]:
 
 
 async def relay_rate(
-    app: AccountApplication, written: Written, js: JetStreamContext, settings: Settings
+    app: AccountApplication, written: Written, nc: NATS, settings: Settings
 ) -> float:
     """Run the account relay alone until it tracked the last position; events/s.
 
@@ -75,7 +76,8 @@ async def relay_rate(
     raw baseline's starts with its connection open: the rate is the publishing, not the
     start-up.
     """
-    relay = OutboxRelay("account", app, publishing.to_public, js, settings)
+    relay = OutboxRelay("account", app, publishing.to_public, nc, settings)
+    js = relay.js
     task = asyncio.create_task(relay.run())
     try:
         while not relay.is_leader and not task.done():

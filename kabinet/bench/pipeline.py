@@ -78,11 +78,13 @@ async def throughput_round(servers: Servers, events: int, found: Rates) -> None:
         started = time.perf_counter()
         written = await asyncio.to_thread(kit.prewrite, account, events, settings.partitions)
         found.add(BATCHED, written.count / (time.perf_counter() - started))
-        async with kit.kit_nats(settings) as js:
+        async with kit.kit_nats(settings) as nc:
             say("relay alone: account store → JetStream")
-            found.add(RELAY, await kit.relay_rate(account, written, js, settings))
+            found.add(RELAY, await kit.relay_rate(account, written, nc, settings))
             say(f"consumer alone: payments, {settings.partitions} partitions")
-            found.add(CONSUMER, await kit.consumer_rate(payments, written, js, settings))
+            found.add(
+                CONSUMER, await kit.consumer_rate(payments, written, nc.jetstream(), settings)
+            )
     finally:
         account.close()
         payments.close()

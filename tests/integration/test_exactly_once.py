@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 
 import pytest
 from eventsourcing.persistence import Tracking
+from nats.aio.client import Client
+from nats.js import JetStreamContext
 
 from contracts.subjects import stream_name
 from kabinet.eventstore import RELAY_TRACKING, persistence_env
-from kabinet.relay import TRACK_EVERY
+from kabinet.relay import TRACK_EVERY, OutboxRelay
 from kabinet.servers import EmbeddedNats
 from kabinet.settings import Settings
 from kabinet.testing import in_process, spawn, wait_until
+from services.account import publishing
 from services.account.application import AccountApplication
 from services.account.domain import Subscriber
 from tests.integration.helpers import (
@@ -66,7 +70,7 @@ async def test_a_relay_killed_mid_publish_leaves_each_event_in_the_stream_exactl
 async def test_a_relay_allowed_fewer_publishes_in_flight_than_its_batch_still_publishes_all(
     settings: Settings,
 ) -> None:
-    """Past the in-flight limit a publish waits for acks (with a stall timeout)."""
+    """Every `relay_in_flight` messages the relay waits for the stream's ack."""
     narrow = settings.model_copy(update={"relay_in_flight": 7, "relay_batch": 100})
     async with in_process(narrow, "account") as stack:
         app: AccountApplication = stack.app_of("account")
@@ -80,6 +84,53 @@ async def test_a_relay_allowed_fewer_publishes_in_flight_than_its_batch_still_pu
         await wait_until(relayed_all)
     async with jetstream(settings) as (_, js):
         assert await stream_positions(js, "account", settings) == list(range(1, 251))
+
+
+class LosesOnePublish:
+    """A NATS client that loses one plain publish on its way, as a broken link might."""
+
+    def __init__(self, nc: Client, lost: int) -> None:
+        self.nc = nc
+        self.lost = lost
+        self.publishes = 0
+
+    def jetstream(self) -> JetStreamContext:
+        return self.nc.jetstream()
+
+    async def publish(self, subject: str, payload: bytes, headers: dict[str, str]) -> None:
+        self.publishes += 1
+        if self.publishes != self.lost:
+            await self.nc.publish(subject, payload, headers=headers)
+
+
+async def test_a_message_lost_inside_a_batch_fails_the_batch_and_is_published_again_in_order(
+    settings: Settings,
+) -> None:
+    """Only each batch's last publish is acked: the chain makes that ack cover the rest."""
+    app = AccountApplication(env=persistence_env(settings, "account"))
+    people = [Subscriber.activate(m, "Анна Котова", "moscow", "smart") for m in numbers(300)]
+    app.save(*people)
+    last = app.recorder.max_notification_id()
+    batched = settings.model_copy(update={"relay_batch": 100})
+    async with jetstream(settings) as (nc, js):
+        lossy = LosesOnePublish(nc, lost=150)
+        relay = OutboxRelay("account", app, publishing.to_public, lossy, batched)  # type: ignore[arg-type]
+        task = asyncio.create_task(relay.run())
+        try:
+
+            async def relayed_all() -> bool:
+                if task.done():
+                    task.result()
+                return relay.position == last
+
+            await wait_until(relayed_all)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        assert lossy.publishes > 297  # the second batch went out twice
+        assert await stream_positions(js, "account", settings) == list(range(1, 301))
+    app.close()
 
 
 async def test_a_consumer_killed_between_commit_and_ack_applies_every_effect_once(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import importlib
 import signal
@@ -123,9 +122,10 @@ def bench_pipeline(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Raw JetStream baselines, relay and consumer rates, end-to-end latency, memory."""
+    from kabinet.bench.env import run_loop
     from kabinet.bench.pipeline import run
 
-    sys.exit(asyncio.run(run(events=events, rate=rate, seconds=seconds, strict=strict)))
+    sys.exit(run_loop(run(events=events, rate=rate, seconds=seconds, strict=strict)))
 
 
 @bench_app.command("catalog")
@@ -136,8 +136,9 @@ def bench_catalog(
 ) -> None:
     """Tariff list throughput and p99 next to a bare FastAPI endpoint, same run."""
     from kabinet.bench.catalog import run
+    from kabinet.bench.env import run_loop
 
-    sys.exit(asyncio.run(run(seconds=seconds, connections=connections, strict=strict)))
+    sys.exit(run_loop(run(seconds=seconds, connections=connections, strict=strict)))
 
 
 @bench_app.command("payments")
@@ -148,9 +149,10 @@ def bench_payments(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Top-ups/s through the gateway, charges/s from NATS, p50/p99, raw save rate."""
+    from kabinet.bench.env import run_loop
     from kabinet.bench.payments import run
 
-    sys.exit(asyncio.run(run(topups, charges, concurrency, strict)))
+    sys.exit(run_loop(run(topups, charges, concurrency, strict)))
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ from fastapi import APIRouter
 
 from gateway.routes import account, auth, catalog, dashboard, ops, payments
 
+# A request is matched against the routes in this order, each match costing a few
+# microseconds: the routers subscribers call most come first. No two routers' paths
+# overlap, so the order changes nothing else.
 ROUTERS: list[APIRouter] = [
-    auth.router,
     dashboard.router,
+    payments.router,
     account.router,
     catalog.router,
-    payments.router,
+    auth.router,
     ops.router,
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from contracts.registry import parse_event
@@ -69,3 +71,21 @@ def test_a_top_up_is_published_as_a_valid_contract_event(app: PaymentsApplicatio
         100_00,
         100_00,
     )
+
+
+def test_a_copied_balance_is_equal_and_changes_apart_from_the_original() -> None:
+    original = Balance.open("79001234567")
+    for n in range(3):
+        original.apply_charge(f"charge-{n}", "usage", 1_00, None, None)
+    original.collect_events()
+    clone = copy.deepcopy(original)
+    assert clone.__dict__ == original.__dict__
+
+    version = original.version
+    clone.apply_charge("charge-new", "usage", 5_00, None, None)
+    clone.top_up("payment-1", 100_00)
+    assert list(original.charge_ids) == ["charge-0", "charge-1", "charge-2"]
+    assert (original.kopecks, original.version, original.collect_events()) == (-3_00, version, [])
+    assert clone.kopecks == 92_00
+    assert clone.version > version
+    assert not clone.apply_charge("charge-1", "usage", 1_00, None, None)  # still known

@@ -259,7 +259,7 @@ class KabinetApplication(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[list[Recording[UUID]]], None]] = []
         self._listeners_lock = threading.Lock()
         self._cache_lock = threading.Lock()
 
@@ -364,8 +364,9 @@ class KabinetApplication(Application[UUID]):
     def tracked_position(self, upstream: str) -> int:
         return self.process_recorder.max_tracking_id(upstream) or 0
 
-    def on_saved(self, listener: Callable[[], None]) -> None:
-        """Call `listener` (from the saving thread) after every save that stored events."""
+    def on_saved(self, listener: Callable[[list[Recording[UUID]]], None]) -> None:
+        """Call `listener` (from the saving thread, after the commit) with the recordings
+        of every save that stored events."""
         with self._listeners_lock:
             self._listeners.append(listener)
 
@@ -373,7 +374,7 @@ class KabinetApplication(Application[UUID]):
         super()._notify(recordings)
         if recordings:
             for listener in list(self._listeners):
-                listener()
+                listener(recordings)
 
 
 def position_of(app: KabinetApplication, aggregate_id: UUID, version: int) -> int:

@@ -11,20 +11,24 @@ stream's last message id, and a tracking row in the service's own database writt
 a restart goes on from the later of the two, and the dedup window absorbs a re-publish
 of what the stream no longer shows. One replica at a time is the
 leader (a PostgreSQL advisory lock); the others wait on standby. Saves in this
-process wake the relay at once; writes of other replicas are found by polling.
+process wake the relay at once and hand it their events, so a leader publishes its
+own process's saves without reading them back; writes of other replicas are found by
+reading the log, which also serves whatever the saves handed over leaves out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 import nats.errors
 import psycopg
 import structlog
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Recording, Tracking
 from nats.aio.client import Client as NATS
 
 from contracts.envelope import Envelope
@@ -48,6 +52,7 @@ EXPECTED_LAST_SEQUENCE_HEADER = "Nats-Expected-Last-Sequence"
 ACK_TIMEOUT = 3.0
 TRACK_EVERY = 0.2  # seconds between tracking rows while busy
 YIELD_EVERY = 64  # publishes between turns of the loop (the client writes meanwhile)
+PENDING_LIMIT = 4  # batches of saved events kept for publishing before the log serves them
 
 # Maps one stored domain event (and its notification id) to its public event, or None.
 EventMapper = Callable[[Any, int], Envelope | None]
@@ -77,6 +82,8 @@ class OutboxRelay:
         self.batches = 0
         self.expected_last_id: str | None = None
         self._wake = asyncio.Event()
+        self._saved: deque[Recording[UUID]] = deque()  # appended by saving threads
+        self._pending: dict[int, Any] = {}  # notification id → domain event, from saves
         self._loop: asyncio.AbstractEventLoop | None = None
         self._published = metrics.RELAY_PUBLISHED.labels(service)
 
@@ -85,9 +92,16 @@ class OutboxRelay:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    def saved(self, recordings: list[Recording[UUID]]) -> None:
+        """Thread-safe: this process committed `recordings`; a leader keeps them to
+        publish without reading them back (`_from_saves`)."""
+        if self.is_leader:
+            self._saved.extend(recordings)
+        self.wake()
+
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.app.on_saved(self.wake)
+        self.app.on_saved(self.saved)
         await ensure_stream(self.js, producer_stream_config(self.service, self.settings))
         while True:
             try:
@@ -97,6 +111,8 @@ class OutboxRelay:
             except Exception:
                 log.exception("relay_failed", service=self.service)
                 self.is_leader = False
+                self._saved.clear()
+                self._pending.clear()
                 await asyncio.sleep(1.0)
 
     async def _lead(self) -> None:
@@ -134,7 +150,7 @@ class OutboxRelay:
                 continue
             if time.monotonic() - self._tracked_at >= TRACK_EVERY:
                 await self._track()
-            if read < self.settings.relay_batch:
+            if read < self.settings.relay_batch and not self._pending:
                 # The log held no more when it was read: wait for a save in this process
                 # (one made since the read has already set the event), else poll.
                 try:
@@ -164,14 +180,18 @@ class OutboxRelay:
 
     async def publish_available(self) -> int:
         """Publish what the log holds after our position; returns how many were read."""
-        notifications = await asyncio.to_thread(
-            self.app.recorder.select_notifications,
-            self.position + 1,
-            self.settings.relay_batch,
-        )
-        if not notifications:
+        events = self._from_saves()
+        if not events:
+            notifications = await asyncio.to_thread(
+                self.app.recorder.select_notifications,
+                self.position + 1,
+                self.settings.relay_batch,
+            )
+            to_domain_event = self.app.mapper.to_domain_event
+            events = [(n.id, to_domain_event(n)) for n in notifications]
+        if not events:
             return 0
-        messages = [m for m in map(self._message, notifications) if m is not None]
+        messages = [m for m in (self._message(*e) for e in events) if m is not None]
         in_flight = self.settings.relay_in_flight
         for i, message in enumerate(messages, 1):
             if i == len(messages) or i % in_flight == 0:
@@ -183,9 +203,31 @@ class OutboxRelay:
                     await asyncio.sleep(0)  # let the client flush meanwhile
         self.batches += 1
         crash_point(self.settings.fault, "exit_after_publish", self.batches)
-        self.position = notifications[-1].id
+        self.position = events[-1][0]
         self._published.inc(len(messages))
-        return len(notifications)
+        if self._pending:
+            for stale in [i for i in self._pending if i <= self.position]:
+                del self._pending[stale]
+        return len(events)
+
+    def _from_saves(self) -> list[tuple[int, Any]]:
+        """Events of this process's saves that continue the log right after our position,
+        in order, up to a batch. Notification ids are unique, so a run of them from
+        position + 1 is exactly what the log holds there. Empty when the next id is not
+        among them (another process saved it, a failed save used it up, or its saving
+        thread has not told us yet): the log is read then."""
+        pending = self._pending
+        while self._saved:
+            recording = self._saved.popleft()
+            pending[recording.notification.id] = recording.domain_event
+        if len(pending) > PENDING_LIMIT * self.settings.relay_batch:
+            pending.clear()  # far behind: the log serves it
+        run: list[tuple[int, Any]] = []
+        next_id = self.position + 1
+        while next_id in pending and len(run) < self.settings.relay_batch:
+            run.append((next_id, pending.pop(next_id)))
+            next_id += 1
+        return run
 
     async def _confirm(self, message: Message) -> None:
         """Publish `message` and wait for the stream's ack, which confirms the messages
@@ -212,7 +254,7 @@ class OutboxRelay:
             )
             self.tracked = position
 
-    def _message(self, notification: Notification) -> Message | None:
+    def _message(self, position: int, domain_event: Any) -> Message | None:
         """One event's subject, payload and headers, chained to the event before it.
 
         `Nats-Expected-Last-Msg-Id` makes the stream refuse an event whose
@@ -220,15 +262,14 @@ class OutboxRelay:
         never be overtaken by a later one (the server checks dedup first, so
         re-publishing what is already stored is answered as a duplicate).
         """
-        domain_event = self.app.mapper.to_domain_event(notification)
-        event = self.mapper(domain_event, notification.id)
+        event = self.mapper(domain_event, position)
         if event is None:
             return None
-        msg_id = f"{self.settings.namespace}:{self.service}:{notification.id}"
+        msg_id = f"{self.settings.namespace}:{self.service}:{position}"
         partition = partition_of(event.partition_key, self.settings.partitions)
         headers = {
             MSG_ID_HEADER: msg_id,
-            POSITION_HEADER: str(notification.id),
+            POSITION_HEADER: str(position),
             CORRELATION_HEADER: event.correlation_id,
         }
         if self.expected_last_id is None:

@@ -46,7 +46,7 @@ class CatalogView:
         self._regions: list[str] = []
         app.on_saved(self.mark_dirty)
 
-    def mark_dirty(self) -> None:
+    def mark_dirty(self, _: object = None) -> None:
         self._dirty = True
 
     def needs_refresh(self, position: int = 0) -> bool:

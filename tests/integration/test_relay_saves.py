@@ -1,0 +1,108 @@
+"""A leading relay publishes its own process's saves from what the saves hand it, and
+reads the log only for what they leave out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from kabinet.eventstore import persistence_env
+from kabinet.relay import OutboxRelay
+from kabinet.settings import Settings
+from kabinet.testing import wait_until
+from services.account import publishing
+from services.account.application import AccountApplication
+from services.account.domain import Subscriber
+from tests.integration.helpers import jetstream, numbers, stream_positions
+
+pytestmark = pytest.mark.integration
+
+
+class CountingReads:
+    """The recorder's log reads, counted."""
+
+    def __init__(self, app: AccountApplication) -> None:
+        self.reads = 0
+        self._select = app.recorder.select_notifications
+        app.recorder.select_notifications = self.select  # type: ignore[method-assign]
+
+    def select(self, *args: Any, **kwargs: Any) -> Any:
+        self.reads += 1
+        return self._select(*args, **kwargs)
+
+
+@contextlib.asynccontextmanager
+async def leading_relay(settings: Settings, app: AccountApplication) -> AsyncIterator[OutboxRelay]:
+    # No polling while idle: every read of the log below is one the relay chose to make.
+    quiet = settings.model_copy(update={"relay_idle_poll": 60.0})
+    async with jetstream(settings) as (nc, _):
+        relay = OutboxRelay("account", app, publishing.to_public, nc, quiet)
+        task = asyncio.create_task(relay.run())
+        try:
+
+            async def leading() -> bool:
+                if task.done():
+                    task.result()
+                return relay.is_leader
+
+            await wait_until(leading)
+            yield relay
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def published(relay: OutboxRelay, position: int) -> None:
+    async def there() -> bool:
+        return relay.position >= position
+
+    await wait_until(there)
+
+
+async def test_a_leader_publishes_its_own_saves_without_reading_them_back(
+    settings: Settings,
+) -> None:
+    app = AccountApplication(env=persistence_env(settings, "account"))
+    reads = CountingReads(app)
+    async with leading_relay(settings, app) as relay:
+
+        async def looked() -> bool:  # its first look at the log, before any save
+            return reads.reads >= 1
+
+        await wait_until(looked)
+        before = reads.reads
+        for msisdn in numbers(20):
+            saved = await asyncio.to_thread(
+                app.save, Subscriber.activate(msisdn, "Анна Котова", "moscow", "smart")
+            )
+            await published(relay, saved[-1].notification.id)
+        assert reads.reads == before
+    async with jetstream(settings) as (_, js):
+        assert await stream_positions(js, "account", settings) == list(range(1, 21))
+    app.close()
+
+
+async def test_an_id_a_failed_save_used_up_is_read_past_in_the_log(settings: Settings) -> None:
+    app = AccountApplication(env=persistence_env(settings, "account"))
+    reads = CountingReads(app)
+    first, second = numbers(2)
+    async with leading_relay(settings, app) as relay:
+        saved = app.save(Subscriber.activate(first, "Анна Котова", "moscow", "smart"))
+        await published(relay, saved[-1].notification.id)
+        before = reads.reads
+        with pytest.raises(IntegrityError):  # the same number again: its id is used up
+            app.save(Subscriber.activate(first, "Анна Котова", "moscow", "smart"))
+        saved = app.save(Subscriber.activate(second, "Пётр Белов", "moscow", "smart"))
+        after_gap = saved[-1].notification.id
+        assert after_gap > 2
+        await published(relay, after_gap)
+        assert reads.reads > before  # the gap sent it to the log
+    async with jetstream(settings) as (_, js):
+        assert await stream_positions(js, "account", settings) == [1, after_gap]
+    app.close()

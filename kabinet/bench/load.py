@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -57,6 +58,12 @@ class LoadResult:
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     # (process, "METHOD route") → (requests, mean seconds inside that process)
     server_time: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+
+
+def now() -> float:
+    """The load's clock: read afresh each time (uvloop's `loop.time()` is the time its
+    current iteration began, in whole milliseconds, and would flatter every latency)."""
+    return time.perf_counter()
 
 
 def amount_of(round_: int) -> str:
@@ -179,27 +186,25 @@ class OpenLoop:
         self.result = LoadResult(offered=max(1, round(rate * seconds)), rate=rate)
 
     async def run(self) -> LoadResult:
-        loop = asyncio.get_running_loop()
         result = self.result
-        begin = loop.time() + 0.05
+        begin = now() + 0.05
         tasks: list[asyncio.Task[None]] = []
         for i in range(result.offered):
             due = begin + i / result.rate
-            delay = due - loop.time()
+            delay = due - now()
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(self.one(i, due)))
-        sent = loop.time()
+        sent = now()
         await asyncio.gather(*tasks)
         span = max(result.offered / result.rate, 1e-9)
         result.sent_rate = result.offered / max(sent - begin, 1e-9) if result.offered > 1 else 0
-        result.completed_rate = len(result.latencies) / max(loop.time() - begin, span)
+        result.completed_rate = len(result.latencies) / max(now() - begin, span)
         return result
 
     async def one(self, i: int, due: float) -> None:
-        loop = asyncio.get_running_loop()
         result = self.result
-        result.send_lag.append(loop.time() - due)
+        result.send_lag.append(now() - due)
         _, activation_token, signed = self.subscribers[i % len(self.subscribers)]
         round_ = i // len(self.subscribers)
         client = self.client
@@ -213,7 +218,7 @@ class OpenLoop:
             if paid.status_code != 201:
                 result.errors[f"top-up answered {paid.status_code}"] += 1
                 return
-            result.topup_latencies.append(loop.time() - due)
+            result.topup_latencies.append(now() - due)
             read = {**signed, consistency.HEADER: paid.headers[consistency.HEADER]}
             while True:
                 view = await client.call("GET", "/api/v1/me/dashboard", headers=read)
@@ -221,12 +226,12 @@ class OpenLoop:
                     result.errors[f"dashboard answered {view.status_code}"] += 1
                     return
                 if shows(view, round_):
-                    result.latencies.append(loop.time() - due)
+                    result.latencies.append(now() - due)
                     if round_ == 0:
-                        result.first_latencies.append(loop.time() - due)
+                        result.first_latencies.append(now() - due)
                     return
                 result.unshown_reads += 1
-                if loop.time() - due > GIVE_UP_AFTER:
+                if now() - due > GIVE_UP_AFTER:
                     result.errors["top-up never shown"] += 1
                     return
         except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:

@@ -32,10 +32,15 @@ class Reply:
 
 
 def pooled_session(connections: int, timeout: float) -> aiohttp.ClientSession:
-    """A session keeping up to `connections` connections per host alive."""
+    """A session keeping up to `connections` connections per host alive.
+
+    It keeps no cookies: one session carries the calls of every user, so a cookie one
+    answer set must never ride along on another user's call (and filtering the jar for
+    every request costs time besides)."""
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0, limit_per_host=connections),
         timeout=aiohttp.ClientTimeout(total=timeout),
+        cookie_jar=aiohttp.DummyCookieJar(),
         auto_decompress=False,
         skip_auto_headers=("User-Agent",),
     )

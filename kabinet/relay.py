@@ -53,6 +53,7 @@ ACK_TIMEOUT = 3.0
 TRACK_EVERY = 0.2  # seconds between tracking rows while busy
 YIELD_EVERY = 64  # publishes between turns of the loop (the client writes meanwhile)
 PENDING_LIMIT = 4  # batches of saved events kept for publishing before the log serves them
+IDLE_POLL_LONGEST = 1.0  # seconds: a single replica's idle polls back off up to this
 
 # Maps one stored domain event (and its notification id) to its public event, or None.
 EventMapper = Callable[[Any, int], Envelope | None]
@@ -81,6 +82,7 @@ class OutboxRelay:
         self.is_leader = False
         self.batches = 0
         self.expected_last_id: str | None = None
+        self.idle_wait = settings.relay_idle_poll  # seconds until the next poll when idle
         self._wake = asyncio.Event()
         self._saved: deque[Recording[UUID]] = deque()  # appended by saving threads
         self._pending: dict[int, Any] = {}  # notification id → domain event, from saves
@@ -148,15 +150,21 @@ class OutboxRelay:
                 await asyncio.sleep(0.2)  # poll: let a reconnect happen
                 await self._resync()
                 continue
+            if read:
+                self.idle_wait = self.settings.relay_idle_poll
             if time.monotonic() - self._tracked_at >= TRACK_EVERY:
                 await self._track()
             if read < self.settings.relay_batch and not self._pending:
                 # The log held no more when it was read: wait for a save in this process
                 # (one made since the read has already set the event), else poll.
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.settings.relay_idle_poll)
+                    await asyncio.wait_for(self._wake.wait(), self.idle_wait)
                 except TimeoutError:
                     await self._track()  # idle: the row catches up now
+                    if self.settings.replicas == 1:
+                        # The only writer: its own saves wake it, so polling is only for
+                        # writes from outside the service (tools, tests).
+                        self.idle_wait = min(self.idle_wait * 2, IDLE_POLL_LONGEST)
 
     async def _resync(self) -> None:
         """Position = the later of our tracking row and the last of our ids in the stream."""

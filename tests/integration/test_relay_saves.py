@@ -12,7 +12,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from kabinet.eventstore import persistence_env
-from kabinet.relay import OutboxRelay
+from kabinet.relay import IDLE_POLL_LONGEST, OutboxRelay
 from kabinet.settings import Settings
 from kabinet.testing import wait_until
 from services.account import publishing
@@ -37,11 +37,13 @@ class CountingReads:
 
 
 @contextlib.asynccontextmanager
-async def leading_relay(settings: Settings, app: AccountApplication) -> AsyncIterator[OutboxRelay]:
-    # No polling while idle: every read of the log below is one the relay chose to make.
-    quiet = settings.model_copy(update={"relay_idle_poll": 60.0})
+async def leading_relay(
+    settings: Settings, app: AccountApplication, **overrides: Any
+) -> AsyncIterator[OutboxRelay]:
+    # By default no polling while idle: every read of the log is one the relay chose.
+    tuned = settings.model_copy(update={"relay_idle_poll": 60.0, **overrides})
     async with jetstream(settings) as (nc, _):
-        relay = OutboxRelay("account", app, publishing.to_public, nc, quiet)
+        relay = OutboxRelay("account", app, publishing.to_public, nc, tuned)
         task = asyncio.create_task(relay.run())
         try:
 
@@ -105,4 +107,39 @@ async def test_an_id_a_failed_save_used_up_is_read_past_in_the_log(settings: Set
         assert reads.reads > before  # the gap sent it to the log
     async with jetstream(settings) as (_, js):
         assert await stream_positions(js, "account", settings) == [1, after_gap]
+    app.close()
+
+
+async def test_an_idle_single_replica_polls_less_and_less_yet_finds_a_write_from_outside(
+    settings: Settings,
+) -> None:
+    app = AccountApplication(env=persistence_env(settings, "account"))
+    reads = CountingReads(app)
+    async with leading_relay(settings, app, relay_idle_poll=0.02, replicas=1) as relay:
+
+        async def backed_off() -> bool:
+            return relay.idle_wait == IDLE_POLL_LONGEST
+
+        await wait_until(backed_off)
+        assert reads.reads <= 8  # 0.02, 0.04, … 0.64, 1.0 s: not one poll per 0.02 s
+        outside = AccountApplication(env=persistence_env(settings, "account"))
+        saved = outside.save(Subscriber.activate(numbers(1)[0], "Анна Котова", "moscow", "smart"))
+        await published(relay, saved[-1].notification.id)
+        assert relay.idle_wait == 0.02  # busy again: back to the set interval
+        outside.close()
+    app.close()
+
+
+async def test_an_idle_relay_of_several_replicas_keeps_polling_at_the_set_interval(
+    settings: Settings,
+) -> None:
+    app = AccountApplication(env=persistence_env(settings, "account"))
+    reads = CountingReads(app)
+    async with leading_relay(settings, app, relay_idle_poll=0.02, replicas=2) as relay:
+
+        async def polled() -> bool:
+            return reads.reads >= 20
+
+        await wait_until(polled)
+        assert relay.idle_wait == 0.02
     app.close()

@@ -26,6 +26,7 @@ from typing import Any
 from uuid import UUID
 
 import nats.errors
+import nats.js.errors
 import psycopg
 import structlog
 from eventsourcing.persistence import Recording, Tracking
@@ -54,6 +55,7 @@ TRACK_EVERY = 0.2  # seconds between tracking rows while busy
 YIELD_EVERY = 64  # publishes between turns of the loop (the client writes meanwhile)
 PENDING_LIMIT = 4  # batches of saved events kept for publishing before the log serves them
 IDLE_POLL_LONGEST = 1.0  # seconds: a single replica's idle polls back off up to this
+OURS_WITHIN = 100  # last messages of the stream looked through for the relay's own last
 
 # Maps one stored domain event (and its notification id) to its public event, or None.
 EventMapper = Callable[[Any, int], Envelope | None]
@@ -167,24 +169,37 @@ class OutboxRelay:
                         self.idle_wait = min(self.idle_wait * 2, IDLE_POLL_LONGEST)
 
     async def _resync(self) -> None:
-        """Position = the later of our tracking row and the last of our ids in the stream."""
+        """Position = the later of our tracking row and the last of our ids in the stream;
+        the chain goes on from the stream's last message, whoever published it."""
         tracked = await asyncio.to_thread(self.app.tracked_position, RELAY_TRACKING)
-        self.expected_last_id = await self._stream_last_msg_id()
-        in_stream = 0
-        prefix = f"{self.settings.namespace}:{self.service}:"
-        if self.expected_last_id and self.expected_last_id.startswith(prefix):
-            in_stream = int(self.expected_last_id.removeprefix(prefix))
+        self.expected_last_id, in_stream = await self._stream_end()
         self.tracked = tracked
         self.position = max(tracked, in_stream)
 
-    async def _stream_last_msg_id(self) -> str | None:
+    async def _stream_end(self) -> tuple[str | None, int]:
+        """The id of the stream's last message, and the position of the last message of
+        ours. A message someone else put on our subjects (a dead letter replayed by hand)
+        may stand after ours: up to `OURS_WITHIN` messages are looked through for it, so
+        that what the stream holds is not published again (its copies would be answered
+        as duplicates and never move the chain on)."""
         stream = stream_name(self.service, self.settings.namespace)
         info = await self.js.stream_info(stream)
-        if not info.state.last_seq:
-            return None
-        last = await self.js.get_msg(stream, info.state.last_seq)
-        msg_id: str = (last.headers or {}).get(MSG_ID_HEADER, "")
-        return msg_id
+        last_seq, first_seq = info.state.last_seq, info.state.first_seq
+        if not last_seq:
+            return None, 0
+        prefix = f"{self.settings.namespace}:{self.service}:"
+        last_id: str | None = None
+        for seq in range(last_seq, max(first_seq, last_seq - OURS_WITHIN + 1) - 1, -1):
+            try:
+                msg = await self.js.get_msg(stream, seq)
+            except nats.js.errors.NotFoundError:
+                continue  # removed from the stream
+            msg_id: str = (msg.headers or {}).get(MSG_ID_HEADER, "")
+            if last_id is None:
+                last_id = msg_id
+            if msg_id.startswith(prefix):
+                return last_id, int(msg_id.removeprefix(prefix))
+        return last_id, 0
 
     async def publish_available(self) -> int:
         """Publish what the log holds after our position; returns how many were read."""

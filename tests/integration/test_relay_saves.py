@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from contracts.subjects import subject
+from kabinet import relay as relay_module
 from kabinet.eventstore import persistence_env
-from kabinet.relay import IDLE_POLL_LONGEST, OutboxRelay
+from kabinet.relay import IDLE_POLL_LONGEST, MSG_ID_HEADER, POSITION_HEADER, OutboxRelay
 from kabinet.settings import Settings
 from kabinet.testing import wait_until
 from services.account import publishing
@@ -146,3 +148,27 @@ async def test_an_idle_relay_of_several_replicas_keeps_polling_at_the_set_interv
 
         await wait_until(polled)
         assert relay.idle_wait == 0.02
+
+
+async def test_a_message_put_on_the_stream_by_someone_else_does_not_stall_the_relay(
+    settings: Settings, app: AccountApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Say an operator replays a dead letter onto the stream: the relay's next chained
+    publish is refused, and it must go on after its own last message, not republish
+    from its (lagging) tracking row what the stream holds already."""
+    monkeypatch.setattr(relay_module, "TRACK_EVERY", 1e9)  # the row stays behind the stream
+    people = iter(numbers(7))
+
+    def save_next() -> int:
+        saved = app.save(Subscriber.activate(next(people), "Анна Котова", "moscow", "smart"))
+        return saved[-1].notification.id
+
+    async with leading_relay(settings, app) as relay:
+        for _ in range(6):
+            await published(relay, save_next())
+        async with jetstream(settings) as (nc, js):
+            replayed = subject("account", 0, "SubscriberActivated", settings.namespace)
+            headers = {MSG_ID_HEADER: "replayed-by-hand:1", POSITION_HEADER: "0"}
+            await js.publish(replayed, b"{}", headers=headers)
+            await published(relay, save_next())
+            assert await stream_positions(js, "account", settings) == [1, 2, 3, 4, 5, 6, 0, 7]

@@ -1,9 +1,12 @@
 """Account's copy of the catalog, built from the CATALOG stream (services never import
 each other): one JSON document per product, and the catalog positions applied so far.
 
-Catalog positions are gap-free (every catalog event is public), so "every catalog event
-up to N is here" is `count(applied ≤ N) = N`; a command carrying a catalog consistency
-token waits for that before it checks a tariff or option.
+Catalog positions have no holes (every catalog event is public, and the catalog refuses
+a product that exists before saving it, as a refused save would use a position up), so
+"every catalog event up to N is here" is `count(applied ≤ N) = N`; a command carrying a
+catalog consistency token waits for that before it checks a tariff or option. (Two
+publishes of one new id at the same moment can still leave a hole; a wait past it runs
+out after `KABINET_CONSISTENCY_WAIT`, and the command goes on.)
 """
 
 from __future__ import annotations

@@ -35,6 +35,14 @@ class CatalogApplication(KabinetApplication):
             raise NotFound(f"no option '{option_id}'", field=field) from None
         return found
 
+    def _new(self, product: Product, exists: str) -> int:
+        """Save a product that must not exist yet. One that does is refused before the
+        save: a refused save would still use up a log position, and whoever counts the
+        catalog's positions to know it has caught up (account does) would wait for it."""
+        if self.recorder.select_events(product.id, limit=1):
+            raise Conflict(exists, field="id")
+        return self._save(product, exists=exists)
+
     def _save(self, *aggregates: Any, exists: str) -> int:
         try:
             recordings = self.save(*aggregates)
@@ -46,7 +54,7 @@ class CatalogApplication(KabinetApplication):
         self, details: dict[str, Any], prices: PriceTable, valid_from: datetime | None
     ) -> int:
         tariff = Tariff.publish(details, prices, valid_from or self.clock.now())
-        return self._save(tariff, exists=f"tariff '{details['tariff_id']}' already exists")
+        return self._new(tariff, exists=f"tariff '{details['tariff_id']}' already exists")
 
     def publish_option(
         self, details: dict[str, Any], prices: PriceTable, valid_from: datetime | None
@@ -57,7 +65,7 @@ class CatalogApplication(KabinetApplication):
         for tariff_id in details["tariff_ids"]:
             self.tariff(tariff_id, field="tariff_ids")
         option = Option.publish(details, prices, valid_from or self.clock.now())
-        return self._save(option, exists=f"option '{details['option_id']}' already exists")
+        return self._new(option, exists=f"option '{details['option_id']}' already exists")
 
     def change_price(
         self,

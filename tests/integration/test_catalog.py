@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from kabinet import consistency
 from kabinet.clock import ManualClock
 from kabinet.seed import CATALOG
 from kabinet.testing import Stack
@@ -273,3 +274,21 @@ async def test_account_learns_a_new_tariff_from_the_catalogs_events(clocked_stac
     current = tariffs.json()["tariffs"][0]
     assert (current["id"], current["current"]) == ("t_fresh", True)
     assert current["prices"]["recurring_fee"] == "300.00"
+
+
+async def test_a_tariff_refused_as_existing_uses_up_no_catalog_position(
+    clocked_stack: Stack,
+) -> None:
+    """Account counts the catalog positions it applied to know it has caught up: a hole
+    left by a refused save would make every later wait on the catalog run out."""
+    async with clocked_stack.client() as client:
+        first = await publish(client, clocked_stack, tariff_spec("t_once"))
+        again = await publish(client, clocked_stack, tariff_spec("t_once"))
+        second = await publish(client, clocked_stack, tariff_spec("t_next"))
+        third = await publish(client, clocked_stack, tariff_spec("t_last"))
+    statuses = [r.status_code for r in (first, again, second, third)]
+    assert statuses == [201, 409, 201, 201]
+    a, b, c = (
+        consistency.decode(r.json()["consistency_token"])["catalog"] for r in (first, second, third)
+    )
+    assert b - a == c - b  # as many positions as one tariff's events, with a refusal between

@@ -28,7 +28,13 @@ class Envelope(BaseModel):
     schema_version: int = 1
     occurred_at: AwareDatetime
     producer: str
-    position: int = Field(ge=1, description="The producer's notification id: gap-free, ordered.")
+    position: int = Field(
+        ge=1,
+        description=(
+            "The producer's notification id: increasing in the order its events were stored."
+            " A save that failed may have left a number unused."
+        ),
+    )
     msisdn: Msisdn | None = None
     correlation_id: str = ""
     causation_id: str = ""

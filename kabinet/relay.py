@@ -78,6 +78,7 @@ class OutboxRelay:
         self.nc = nc
         self.js = nc.jetstream()
         self.settings = settings
+        self.id_prefix = f"{settings.namespace}:{service}:"  # + position: a Nats-Msg-Id
         self.position = 0
         self.tracked = 0  # the tracking row as last written
         self._tracked_at = 0.0
@@ -187,7 +188,6 @@ class OutboxRelay:
         last_seq, first_seq = info.state.last_seq, info.state.first_seq
         if not last_seq:
             return None, 0
-        prefix = f"{self.settings.namespace}:{self.service}:"
         last_id: str | None = None
         for seq in range(last_seq, max(first_seq, last_seq - OURS_WITHIN + 1) - 1, -1):
             try:
@@ -197,8 +197,8 @@ class OutboxRelay:
             msg_id: str = (msg.headers or {}).get(MSG_ID_HEADER, "")
             if last_id is None:
                 last_id = msg_id
-            if msg_id.startswith(prefix):
-                return last_id, int(msg_id.removeprefix(prefix))
+            if msg_id.startswith(self.id_prefix):
+                return last_id, int(msg_id.removeprefix(self.id_prefix))
         return last_id, 0
 
     async def publish_available(self) -> int:
@@ -288,7 +288,7 @@ class OutboxRelay:
         event = self.mapper(domain_event, position)
         if event is None:
             return None
-        msg_id = f"{self.settings.namespace}:{self.service}:{position}"
+        msg_id = f"{self.id_prefix}{position}"
         partition = partition_of(event.partition_key, self.settings.partitions)
         headers = {
             MSG_ID_HEADER: msg_id,

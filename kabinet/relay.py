@@ -228,9 +228,7 @@ class OutboxRelay:
         crash_point(self.settings.fault, "exit_after_publish", self.batches)
         self.position = events[-1][0]
         self._published.inc(len(messages))
-        if self._pending:
-            for stale in [i for i in self._pending if i <= self.position]:
-                del self._pending[stale]
+        self._forget_published()
         return len(events)
 
     def _from_saves(self) -> list[tuple[int, Any]]:
@@ -243,6 +241,7 @@ class OutboxRelay:
         while self._saved:
             recording = self._saved.popleft()
             pending[recording.notification.id] = recording.domain_event
+        self._forget_published()
         if len(pending) > PENDING_LIMIT * self.settings.relay_batch:
             pending.clear()  # far behind: the log serves it
         run: list[tuple[int, Any]] = []
@@ -251,6 +250,14 @@ class OutboxRelay:
             run.append((next_id, pending.pop(next_id)))
             next_id += 1
         return run
+
+    def _forget_published(self) -> None:
+        """Drop saved events at or before our position: the log served them first (their
+        saving thread told us late), or a re-sync moved past them. Kept, they would keep
+        the relay from ever waiting: it reads the log again at once while any are held."""
+        if self._pending:
+            for published in [i for i in self._pending if i <= self.position]:
+                del self._pending[published]
 
     async def _confirm(self, message: Message) -> None:
         """Publish `message` and wait for the stream's ack, which confirms the messages

@@ -120,6 +120,35 @@ async def test_an_id_a_failed_save_used_up_is_read_past_in_the_log(
         assert await stream_positions(js, "account", settings) == [1, after_gap]
 
 
+async def test_a_save_handed_over_after_the_log_served_it_leaves_the_relay_waiting(
+    settings: Settings, app: AccountApplication, reads: CountingReads
+) -> None:
+    """A saving thread may tell the relay of its save only after the relay has read and
+    published it from the log. Held on to, such a save kept the relay reading the log
+    over and over, with nothing new in it (an idle service spun a core)."""
+    first, second = numbers(2)
+    async with leading_relay(settings, app) as relay:
+        outside = AccountApplication(env=persistence_env(settings, "account"))
+        late = outside.save(Subscriber.activate(first, "Анна Котова", "moscow", "smart"))
+        outside.close()
+        relay.wake()  # it finds the save in the log
+        await published(relay, late[-1].notification.id)
+        relay.saved(late)  # … and hears of it from the saving thread only now
+
+        async def let_go() -> bool:
+            return not relay._saved and not relay._pending
+
+        await wait_until(let_go)
+        before = reads.reads
+        saved = await asyncio.to_thread(
+            app.save, Subscriber.activate(second, "Пётр Белов", "moscow", "smart")
+        )
+        await published(relay, saved[-1].notification.id)
+        assert reads.reads == before  # waiting, not reading the log in a loop
+    async with jetstream(settings) as (_, js):
+        assert await stream_positions(js, "account", settings) == [1, 2]
+
+
 async def test_an_idle_single_replica_polls_less_and_less_yet_finds_a_write_from_outside(
     settings: Settings, app: AccountApplication, reads: CountingReads
 ) -> None:

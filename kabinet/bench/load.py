@@ -22,7 +22,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from kabinet import consistency, seed
-from kabinet.bench.env import say
+from kabinet.bench.env import say, settle_heap
 from kabinet.bench.procs import Children, CpuMeter, listening_pid
 from kabinet.client import Reply, pooled_session, request
 from kabinet.money import format_rub, parse_rub
@@ -301,6 +301,7 @@ async def latency_run(
                 {"postgres (all backends)": listening_pid(settings.database_url or "")},
             )
             before = await scrape_timings(client, settings)
+            settle_heap()
             meter.start()
             result = await OpenLoop(client, numbers, rate, seconds).run()
             result.cpu = meter.stop()

@@ -16,7 +16,14 @@ import nats
 from contracts.detailing import ChargeIncurred
 from contracts.subjects import partition_of, subject, upstream_name
 from kabinet.bench import baseline
-from kabinet.bench.env import bench_servers, bench_settings, drop_namespace, new_namespace, say
+from kabinet.bench.env import (
+    bench_servers,
+    bench_settings,
+    drop_namespace,
+    new_namespace,
+    say,
+    settle_heap,
+)
 from kabinet.bench.load import gateway_client
 from kabinet.bench.procs import Children
 from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
@@ -216,6 +223,7 @@ async def run(topups: int, charge_count: int, concurrency: int, strict: bool) ->
             say("starting account, auth, payments, gateway")
             await asyncio.to_thread(children.start, "account", "auth", "payments", "gateway")
             callers = await asyncio.to_thread(access_tokens, settings, numbers)
+            settle_heap()
             say(f"{topups:,} top-ups through the gateway, {concurrency} clients")
             await top_ups(settings, callers, min(200, topups), concurrency)  # warm-up
             topup_rate, topup_lat = await top_ups(settings, callers, topups, concurrency)

@@ -82,6 +82,7 @@ class OutboxRelay:
         self.position = 0
         self.tracked = 0  # the tracking row as last written
         self._tracked_at = 0.0
+        self._tracking: asyncio.Task[None] | None = None  # the row's write under way
         self.is_leader = False
         self.batches = 0
         self.expected_last_id: str | None = None
@@ -108,17 +109,21 @@ class OutboxRelay:
         self._loop = asyncio.get_running_loop()
         self.app.on_saved(self.saved)
         await ensure_stream(self.js, producer_stream_config(self.service, self.settings))
-        while True:
-            try:
-                await self._lead()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("relay_failed", service=self.service)
-                self.is_leader = False
-                self._saved.clear()
-                self._pending.clear()
-                await asyncio.sleep(1.0)
+        try:
+            while True:
+                try:
+                    await self._lead()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("relay_failed", service=self.service)
+                    self.is_leader = False
+                    self._saved.clear()
+                    self._pending.clear()
+                    await asyncio.sleep(1.0)
+        finally:
+            if self._tracking is not None:
+                self._tracking.cancel()
 
     async def _lead(self) -> None:
         if not self.settings.database_url:
@@ -156,14 +161,14 @@ class OutboxRelay:
             if read:
                 self.idle_wait = self.settings.relay_idle_poll
             if time.monotonic() - self._tracked_at >= TRACK_EVERY:
-                await self._track()
+                self._track_soon()
             if read < self.settings.relay_batch and not self._pending:
                 # The log held no more when it was read: wait for a save in this process
                 # (one made since the read has already set the event), else poll.
                 try:
                     await asyncio.wait_for(self._wake.wait(), self.idle_wait)
                 except TimeoutError:
-                    await self._track()  # idle: the row catches up now
+                    self._track_soon()  # idle: the row catches up now
                     if self.settings.replicas == 1:
                         # The only writer: its own saves wake it, so polling is only for
                         # writes from outside the service (tools, tests).
@@ -267,6 +272,13 @@ class OutboxRelay:
         subject_, payload, headers = message
         await self.js.publish(subject_, payload, timeout=ACK_TIMEOUT, headers=headers)
 
+    def _track_soon(self) -> None:
+        """Start writing the tracking row, unless a write is under way: publishing goes
+        on meanwhile (a transaction took ~20 ms under load, and saves waited behind it)."""
+        if self._tracking is None or self._tracking.done():
+            self._tracked_at = time.monotonic()
+            self._tracking = asyncio.create_task(self._track())
+
     async def _track(self) -> None:
         """Write the tracking row up to what JetStream acknowledged.
 
@@ -274,15 +286,19 @@ class OutboxRelay:
         batch (under a steady trickle of saves, each batch would otherwise cost a
         transaction): the stream's last message names our position too (`_resync` takes
         the later of the two), so the row only has to cover events that are never
-        published.
+        published. A failed write is tried again at the next turn.
         """
-        self._tracked_at = time.monotonic()
         if self.position > self.tracked:
             position = self.position
-            await asyncio.to_thread(
-                self.app.process_recorder.insert_tracking, Tracking(RELAY_TRACKING, position)
-            )
-            self.tracked = position
+            try:
+                await asyncio.to_thread(
+                    self.app.process_recorder.insert_tracking,
+                    Tracking(RELAY_TRACKING, position),
+                )
+            except Exception as exc:
+                log.warning("relay_tracking_failed", service=self.service, error=str(exc))
+                return
+            self.tracked = max(self.tracked, position)
 
     def _message(self, position: int, domain_event: Any) -> Message | None:
         """One event's subject, payload and headers, chained to the event before it.

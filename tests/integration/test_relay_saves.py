@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from contracts.subjects import subject
 from kabinet import relay as relay_module
-from kabinet.eventstore import persistence_env
+from kabinet.eventstore import RELAY_TRACKING, persistence_env
 from kabinet.relay import IDLE_POLL_LONGEST, MSG_ID_HEADER, POSITION_HEADER, OutboxRelay
 from kabinet.settings import Settings
 from kabinet.testing import wait_until
@@ -147,6 +148,47 @@ async def test_a_save_handed_over_after_the_log_served_it_leaves_the_relay_waiti
         assert reads.reads == before  # waiting, not reading the log in a loop
     async with jetstream(settings) as (_, js):
         assert await stream_positions(js, "account", settings) == [1, 2]
+
+
+async def test_the_relay_publishes_on_while_its_tracking_row_is_being_written(
+    settings: Settings, app: AccountApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The row is written beside the publishing: saves do not wait behind its transaction."""
+    monkeypatch.setattr(relay_module, "TRACK_EVERY", 0.0)  # a write after every batch
+    writing, done = threading.Event(), threading.Event()
+    insert_tracking = app.process_recorder.insert_tracking
+
+    def slow_insert(*args: Any, **kwargs: Any) -> Any:
+        writing.set()
+        done.wait(timeout=120)
+        return insert_tracking(*args, **kwargs)
+
+    monkeypatch.setattr(app.process_recorder, "insert_tracking", slow_insert)
+    people = iter(numbers(4))
+    async with leading_relay(settings, app) as relay:
+        saved = app.save(Subscriber.activate(next(people), "Анна Котова", "moscow", "smart"))
+        await published(relay, saved[-1].notification.id)
+        await asyncio.to_thread(writing.wait, 30)  # its row's write now hangs
+        try:
+            for _ in range(3):
+                saved = app.save(
+                    Subscriber.activate(next(people), "Анна Котова", "moscow", "smart")
+                )
+                last = saved[-1].notification.id
+
+                async def out(last: int = last) -> bool:
+                    return relay.position >= last
+
+                await wait_until(out, timeout=20)  # well before the write gives up
+            assert relay.tracked < relay.position
+        finally:
+            done.set()
+
+        async def tracked() -> bool:
+            relay.wake()  # a turn of its loop, which starts the next write once one ended
+            return await asyncio.to_thread(app.tracked_position, RELAY_TRACKING) == 4
+
+        await wait_until(tracked)
 
 
 async def test_an_idle_single_replica_polls_less_and_less_yet_finds_a_write_from_outside(

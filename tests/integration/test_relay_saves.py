@@ -75,11 +75,11 @@ def reads(app: AccountApplication) -> CountingReads:
     return CountingReads(app)
 
 
-async def published(relay: OutboxRelay, position: int) -> None:
+async def published(relay: OutboxRelay, position: int, timeout: float = 60.0) -> None:
     async def there() -> bool:
         return relay.position >= position
 
-    await wait_until(there)
+    await wait_until(there, timeout)
 
 
 async def test_a_leader_publishes_its_own_saves_without_reading_them_back(
@@ -174,12 +174,8 @@ async def test_the_relay_publishes_on_while_its_tracking_row_is_being_written(
                 saved = app.save(
                     Subscriber.activate(next(people), "Анна Котова", "moscow", "smart")
                 )
-                last = saved[-1].notification.id
-
-                async def out(last: int = last) -> bool:
-                    return relay.position >= last
-
-                await wait_until(out, timeout=20)  # well before the write gives up
+                # well before the hanging write gives up
+                await published(relay, saved[-1].notification.id, timeout=20)
             assert relay.tracked < relay.position
         finally:
             done.set()

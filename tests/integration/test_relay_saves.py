@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import IntegrityError
 
 from contracts.subjects import subject
 from kabinet import relay as relay_module
@@ -102,7 +101,15 @@ async def test_a_leader_publishes_its_own_saves_without_reading_them_back(
         assert await stream_positions(js, "account", settings) == list(range(1, 21))
 
 
-async def test_an_id_a_failed_save_used_up_is_read_past_in_the_log(
+def use_up_an_id(app: AccountApplication) -> None:
+    """What a save does that draws its ids and then does not commit (a lost connection)."""
+    recorder = app.recorder
+    table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+    with recorder.datastore.transaction(commit=False) as curs:
+        curs.execute("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id'))", (table,))
+
+
+async def test_an_id_a_save_used_up_without_committing_is_read_past_in_the_log(
     settings: Settings, app: AccountApplication, reads: CountingReads
 ) -> None:
     first, second = numbers(2)
@@ -110,8 +117,7 @@ async def test_an_id_a_failed_save_used_up_is_read_past_in_the_log(
         saved = app.save(Subscriber.activate(first, "Анна Котова", "moscow", "smart"))
         await published(relay, saved[-1].notification.id)
         before = reads.reads
-        with pytest.raises(IntegrityError):  # the same number again: its id is used up
-            app.save(Subscriber.activate(first, "Анна Котова", "moscow", "smart"))
+        use_up_an_id(app)
         saved = app.save(Subscriber.activate(second, "Пётр Белов", "moscow", "smart"))
         after_gap = saved[-1].notification.id
         assert after_gap > 2

@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from kabinet.eventstore import persistence_env
 from kabinet.settings import Settings
@@ -76,3 +76,49 @@ def test_a_save_of_any_size_stores_each_event_under_the_id_it_returned(
         assert notification.originator_version == recording.domain_event.originator_version
         assert notification.topic == recording.notification.topic
         assert notification.state == recording.notification.state
+
+
+@pytest.mark.parametrize("tracked", [False, True])
+def test_a_save_refused_for_a_stored_version_uses_up_no_notification_id(
+    settings: Settings, tracked: bool
+) -> None:
+    """Readers that count positions (account counts the catalog's) need a log without
+    holes: the refused save must not draw the ids its events would have had."""
+    app = PaymentsApplication(env=persistence_env(settings, "payments"))
+    first, second = numbers(2)
+    app.save(Balance.open(first))
+    with pytest.raises(IntegrityError):
+        if tracked:
+            app.save_tracked(Balance.open(first), tracking=Tracking("up", 1))
+        else:
+            app.save(Balance.open(first))
+    [recording] = app.save(Balance.open(second))
+    assert recording.notification.id == 2
+
+
+def test_saves_racing_for_the_same_versions_leave_the_log_without_a_hole(
+    settings: Settings,
+) -> None:
+    """Writers both ways save the same new aggregates at once: one of each wins."""
+    app = PaymentsApplication(env=persistence_env(settings, "payments"))
+    msisdns = numbers(SAVES)
+    start = threading.Barrier(WRITERS)
+    won: list[int] = []
+
+    def write(writer: int) -> None:
+        start.wait()
+        for i, msisdn in enumerate(msisdns):
+            try:
+                if writer % 2:
+                    app.save_tracked(Balance.open(msisdn), tracking=Tracking(f"up:{writer}", i + 1))
+                else:
+                    app.save(Balance.open(msisdn))
+            except IntegrityError:
+                continue
+            won.append(i)
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(write, range(WRITERS)))
+    ids = [n.id for n in app.recorder.select_notifications(1, 100_000)]
+    assert sorted(won) == list(range(SAVES))
+    assert ids == list(range(1, SAVES + 1))

@@ -27,10 +27,9 @@ from contracts.envelope import Envelope
 from kabinet import context
 from kabinet.domain import KabinetError
 from kabinet.eventstore import KabinetApplication, lock_ddl
+from kabinet.retry import ATTEMPTS, retrying
 
 log = structlog.get_logger("kabinet.effects")
-
-MAX_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -170,6 +169,10 @@ class UnitOfWork:
         return list(self._changed.values())
 
 
+def _exhausted(upstream: str) -> str:
+    return f"could not apply batch from {upstream} after {ATTEMPTS} attempts"
+
+
 def _bind(event: Envelope) -> None:
     context.bind(event.correlation_id or None, causation=str(event.event_id))
 
@@ -273,15 +276,15 @@ class ApplicationEffects:
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
         if self.skips.skipped(self.handlers, upstream, events):  # no position read needed
             return []
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                return self._apply_together({upstream: events})
-            except IntegrityError:
-                # A command changed one of these aggregates meanwhile (or another
-                # replica applied the batch): reload and try again.
-                log.info("effects_conflict_retry", upstream=upstream)
-                time.sleep(0.005)  # poll: let the competing writer finish
-        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
+        # A command changed one of these aggregates meanwhile (or another replica applied
+        # the batch): reload and try again.
+        return retrying(
+            lambda: self._apply_together({upstream: events}),
+            busy=_exhausted(upstream),
+            pause=0.005,
+            on_conflict=lambda: log.info("effects_conflict_retry", upstream=upstream),
+            error=RuntimeError,
+        )
 
     def apply_all(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
         """Every partition's batch in one save, each tracking row moved by compare-and-set;
@@ -436,12 +439,13 @@ class ProjectionEffects:
             self.skips.clear(upstream)
 
     def apply(self, upstream: str, events: Sequence[Envelope]) -> list[Rejection]:
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                return self._apply_together({upstream: events})
-            except _Stale:
-                self._tracked.pop(upstream, None)
-        raise RuntimeError(f"could not apply batch from {upstream} after {MAX_ATTEMPTS} attempts")
+        return retrying(
+            lambda: self._apply_together({upstream: events}),
+            busy=_exhausted(upstream),
+            conflicts=(_Stale,),
+            on_conflict=lambda: self._tracked.pop(upstream, None),
+            error=RuntimeError,
+        )
 
     def apply_all(self, batches: Mapping[str, Sequence[Envelope]]) -> list[Rejection]:
         """Every partition's batch in one transaction, each tracking row moved by

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -26,10 +26,12 @@ from psycopg import Cursor, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 
+from kabinet.retry import ATTEMPTS, retrying
 from kabinet.settings import Settings
 
 RELAY_TRACKING = "__relay__"
 SCALARS_UP_TO = 8  # events of one save sent as scalar parameters; more go as arrays
+T = TypeVar("T")
 
 
 def schema_name(service: str, namespace: str) -> str:
@@ -291,6 +293,8 @@ class KabinetApplication(Application[UUID]):
     """
 
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+    retry_attempts: ClassVar[int] = ATTEMPTS
+    """Tries of a command whose saves conflict before it is refused as busy (`retrying`)."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -314,6 +318,11 @@ class KabinetApplication(Application[UUID]):
             with contextlib.suppress(KeyError):
                 return cache.get(aggregate_id)  # the LRU cache locks itself
         return None
+
+    def retrying(self, attempt: Callable[[], T], *, busy: str, field: str | None) -> T:
+        """Run `attempt` (load → call → save) again while a concurrent write gets there
+        first; after `retry_attempts` conflicts, `Conflict(busy, field=field)` (409)."""
+        return retrying(attempt, busy=busy, field=field, attempts=self.retry_attempts)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """As eventsourcing's `save`, collecting into `Collected`."""

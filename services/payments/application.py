@@ -9,8 +9,11 @@ its key the same way (the record alone), so a retry is refused identically.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
@@ -29,7 +32,7 @@ from services.payments.domain import Balance
 from services.payments.rules import LOYALTY_POINT_KOPECKS, PaymentsError, TransferPolicy
 from services.payments.watch import Watchlist
 
-MAX_ATTEMPTS = 50
+BUSY = "the balance is busy, try again"
 LEDGERS = "_ledgers"
 """Internal part of a stored answer: the ledger versions it wrote (for the token)."""
 
@@ -38,6 +41,7 @@ Attempt = Callable[[], tuple[list[Aggregate], dict[str, Any]]]
 
 class PaymentsApplication(KabinetApplication):
     name = "payments"
+    retry_attempts = 50
 
     def __init__(
         self,
@@ -166,15 +170,12 @@ class PaymentsApplication(KabinetApplication):
         return self.idempotent(f"loyalty:{msisdn}", key, {"points": points}, attempt)
 
     def set_alert_level(self, msisdn: str, level_kopecks: int | None) -> dict[str, Any]:
-        for _ in range(MAX_ATTEMPTS):
-            balance = self.balance(msisdn)
+        def set_level(balance: Balance) -> bool:
             balance.set_alert_level(level_kopecks, self.clock.now())
-            try:
-                self.save(balance)
-            except IntegrityError:
-                continue  # the ledger moved meanwhile: look again
-            return self.alert_view(msisdn)
-        raise Conflict("the balance is busy, try again", field="level")
+            return True
+
+        self.change_balance(msisdn, set_level, "level")
+        return self.alert_view(msisdn)
 
     def alert_view(self, msisdn: str) -> dict[str, Any]:
         level = self.balance(msisdn).alert_level
@@ -183,25 +184,38 @@ class PaymentsApplication(KabinetApplication):
     def expire_due_promises(self) -> int:
         """The due-term sweeper: withdraw the unpaid credit of every promise past its term."""
         now = self.clock.now()
+
+        def expire(balance_id: UUID) -> bool:
+            balance: Balance = self.repository.get(balance_id)
+            if balance.promise is None:
+                self.open_promises.discard(balance_id)
+                return False
+            if not balance.expire_promise(now):
+                return False
+            self.save(balance)  # a charge or top-up that came first makes it look again
+            self.open_promises.discard(balance_id)
+            return True
+
         expired = 0
         for balance_id in self.open_promises.refresh():
-            for _ in range(MAX_ATTEMPTS):
-                balance: Balance = self.repository.get(balance_id)
-                if balance.promise is None:
-                    self.open_promises.discard(balance_id)
-                    break
-                if not balance.expire_promise(now):
-                    break
-                try:
-                    self.save(balance)
-                except IntegrityError:
-                    continue  # a charge or top-up came first: look again
-                expired += 1
-                self.open_promises.discard(balance_id)
-                break
+            with contextlib.suppress(Conflict):  # busy all along: the next sweep sees it
+                expired += self.retrying(partial(expire, balance_id), busy=BUSY, field=None)
         return expired
 
     # -- mechanics -----------------------------------------------------------------------
+
+    def change_balance(self, msisdn: str, command: Callable[[Balance], bool], field: str) -> bool:
+        """Load the ledger, apply `command`, save unless it answers False (nothing to do);
+        whether it saved. A concurrent write to the ledger makes it load again."""
+
+        def attempt() -> bool:
+            balance = self.balance(msisdn)
+            if not command(balance):
+                return False
+            self.save(balance)
+            return True
+
+        return self.retrying(attempt, busy=BUSY, field=field)
 
     @staticmethod
     def money_view(balance: Balance) -> dict[str, str]:
@@ -224,7 +238,8 @@ class PaymentsApplication(KabinetApplication):
         """
         fingerprint = request_fingerprint(body)
         record_id = IdempotencyRecord.id_for(scope, key)
-        for _ in range(MAX_ATTEMPTS):
+
+        def once() -> dict[str, Any]:
             refusal: PaymentsError | None = None
             try:
                 aggregates, response = attempt()
@@ -242,7 +257,7 @@ class PaymentsApplication(KabinetApplication):
                 # The key was used before, or a concurrent write won: look, then retry.
                 if (first := self._replay(record_id, fingerprint)) is not None:
                     return first
-                continue
+                raise
             if refusal is not None:
                 raise refusal
             ledgers = {Balance.id_for(m) for m in response.get(LEDGERS, {})}
@@ -253,7 +268,8 @@ class PaymentsApplication(KabinetApplication):
             if positions:
                 answer["consistency_token"] = consistency.encode({"payments": max(positions)})
             return answer
-        raise Conflict("the balance is busy, try again", field="Idempotency-Key")
+
+        return self.retrying(once, busy=BUSY, field="Idempotency-Key")
 
     def _replay(self, record_id: Any, fingerprint: str) -> dict[str, Any] | None:
         """The first answer under this key (a kept refusal is raised again), if any."""

@@ -1,10 +1,8 @@
 """Payments use cases: load → call → save, every money movement idempotent.
 
-A command and its idempotency record are saved in one transaction; a conflicting save
-(another command changed the ledger, or a concurrent request with the same key won)
-reloads and tries again, so the loser of a race either replays the winner's answer
-or applies its own movement on the fresh balance. A refusal naming a rule is kept under
-its key the same way (the record alone), so a retry is refused identically.
+Money commands run once per Idempotency-Key through `kabinet.idempotency`: a refusal
+naming a rule (`PaymentsError`) is kept under its key, so a retry is refused identically,
+and an answer carries the consistency token of the ledger events it wrote.
 """
 
 from __future__ import annotations
@@ -17,16 +15,16 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import Recording
 
 from contracts.account import SubscriberActivated
 from contracts.detailing import ChargeIncurred
 from kabinet import consistency
 from kabinet.clock import Clock, SystemClock
-from kabinet.domain import Conflict, KabinetError, NotFound, stable_id
+from kabinet.domain import Conflict, NotFound, stable_id
 from kabinet.effects import UnitOfWork
 from kabinet.eventstore import KabinetApplication, position_of
-from kabinet.idempotency import IdempotencyRecord, request_fingerprint
+from kabinet.idempotency import IdempotentCommands
 from kabinet.money import format_rub
 from services.payments.domain import Balance
 from services.payments.rules import LOYALTY_POINT_KOPECKS, PaymentsError, TransferPolicy
@@ -35,8 +33,6 @@ from services.payments.watch import Watchlist
 BUSY = "the balance is busy, try again"
 LEDGERS = "_ledgers"
 """Internal part of a stored answer: the ledger versions it wrote (for the token)."""
-
-Attempt = Callable[[], tuple[list[Aggregate], dict[str, Any]]]
 
 
 class PaymentsApplication(KabinetApplication):
@@ -54,6 +50,9 @@ class PaymentsApplication(KabinetApplication):
         self.clock: Clock = clock or SystemClock()
         self.transfers = transfers or TransferPolicy()
         self.open_promises = Watchlist(self, Balance.PromisedPaymentGranted)
+        self.idempotent = IdempotentCommands(
+            self, kept=PaymentsError, busy=BUSY, saved=self._saved_answer, replayed=self._with_token
+        )
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -225,62 +224,18 @@ class PaymentsApplication(KabinetApplication):
             "available": format_rub(balance.available),
         }
 
-    def idempotent(self, scope: str, key: str, body: Any, attempt: Attempt) -> dict[str, Any]:
-        """Run `attempt` once per (scope, key): its aggregates are saved with the record.
-
-        A refusal that names a rule is the first answer too: its record is saved alone
-        (nothing moved), so a retry gets the same problem. Other refusals (an unknown
-        number, a busy ledger) are not kept: a retry may succeed.
-
-        The first try does not look for a record: a key used before makes the save
-        conflict on the record's id (and an unkept refusal looks before it is raised),
-        so a fresh request costs no extra read.
-        """
-        fingerprint = request_fingerprint(body)
-        record_id = IdempotencyRecord.id_for(scope, key)
-
-        def once() -> dict[str, Any]:
-            refusal: PaymentsError | None = None
-            try:
-                aggregates, response = attempt()
-            except PaymentsError as refused:
-                refusal, aggregates, response = refused, [], refused.stored()
-            except KabinetError:
-                if (first := self._replay(record_id, fingerprint)) is not None:
-                    return first
-                raise
-            status = 201 if refusal is None else refusal.status
-            record = IdempotencyRecord.record(scope, key, fingerprint, status, response)
-            try:
-                recordings = self.save(*aggregates, record)
-            except IntegrityError:
-                # The key was used before, or a concurrent write won: look, then retry.
-                if (first := self._replay(record_id, fingerprint)) is not None:
-                    return first
-                raise
-            if refusal is not None:
-                raise refusal
-            ledgers = {Balance.id_for(m) for m in response.get(LEDGERS, {})}
-            positions = [
-                r.notification.id for r in recordings if r.domain_event.originator_id in ledgers
-            ]
-            answer = self._with_token({**response, LEDGERS: {}})
-            if positions:
-                answer["consistency_token"] = consistency.encode({"payments": max(positions)})
-            return answer
-
-        return self.retrying(once, busy=BUSY, field="Idempotency-Key")
-
-    def _replay(self, record_id: Any, fingerprint: str) -> dict[str, Any] | None:
-        """The first answer under this key (a kept refusal is raised again), if any."""
-        try:
-            existing: IdempotencyRecord = self.repository.get(record_id)
-        except AggregateNotFoundError:
-            return None
-        first = existing.replay(fingerprint)
-        if existing.status >= 400:
-            raise PaymentsError.from_stored(existing.status, first)
-        return self._with_token(first)
+    def _saved_answer(
+        self, response: dict[str, Any], recordings: list[Recording[UUID]]
+    ) -> dict[str, Any]:
+        """A fresh answer, with the token of the ledger events its save stored."""
+        ledgers = {Balance.id_for(m) for m in response.get(LEDGERS, {})}
+        positions = [
+            r.notification.id for r in recordings if r.domain_event.originator_id in ledgers
+        ]
+        answer = self._with_token({**response, LEDGERS: {}})
+        if positions:
+            answer["consistency_token"] = consistency.encode({"payments": max(positions)})
+        return answer
 
     def _with_token(self, response: dict[str, Any]) -> dict[str, Any]:
         """The answer without its internal parts, with the token of the ledgers it wrote."""

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -20,12 +20,12 @@ from eventsourcing.persistence import (
     StoredEvent,
     Tracking,
 )
-from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 
+from kabinet.eventsourcing_seams import ApplicationSeams, RecorderSeams
 from kabinet.retry import ATTEMPTS, retrying
 from kabinet.settings import Settings
 
@@ -87,7 +87,7 @@ def persistence_env(settings: Settings, service: str, *, serving: bool = False) 
     }
 
 
-class ComparingProcessRecorder(PostgresProcessRecorder):
+class ComparingProcessRecorder(RecorderSeams):
     """A process recorder that can move tracking rows by compare-and-set.
 
     Saved with `tracking_moves=[(Tracking(upstream, position), <row as last seen>), …]`,
@@ -119,7 +119,7 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
         )
         self._insert_statements: dict[int, str] = {}
 
-    def _insert(self, stored_events: Sequence[StoredEvent]) -> tuple[str, list[Any]]:
+    def insert_call(self, stored_events: Sequence[StoredEvent]) -> tuple[str, list[Any]]:
         """The call of the insert function for these events, and its parameters.
 
         Few events go as scalar parameters gathered by `ARRAY[…]` in the statement, more
@@ -153,7 +153,7 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             .as_string(None)
         )
 
-    def _insert_function_ddl(self) -> sql.Composed:
+    def insert_function_ddl(self) -> sql.Composed:
         """The one way events enter the table; returns their notification ids in order.
 
         It draws ids only for a save that will commit (barring a lost connection), so the
@@ -195,10 +195,6 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             table=table,
         )
 
-    def _create_table(self, curs: Cursor[DictRow]) -> None:
-        super()._create_table(curs)
-        curs.execute(self._insert_function_ddl(), prepare=False)
-
     def create_table(self) -> None:
         """eventsourcing creates in several transactions: one session lock spans them all."""
         schema = self.datastore.schema
@@ -217,36 +213,18 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
         after the results came back — holds the table lock across a round trip to the
         client, and concurrent saves queue behind it (a client thread waiting for the GIL
         meanwhile). Here the statement calls the insert function, which orders saves by an
-        advisory lock held till the statement commits (see `_insert_function_ddl`).
+        advisory lock held till the statement commits (see `insert_function_ddl`).
         """
         if kwargs.get("tracking") or kwargs.get("tracking_moves") or not stored_events:
             return super().insert_events(stored_events, **kwargs)
-        statement, params = self._insert(stored_events)
+        statement, params = self.insert_call(stored_events)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> None:
-        """A tracked save's INSERT (inside its transaction, after the table lock), through
-        the same insert function as a save without tracking rows."""
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(*self._insert(stored_events), prepare=True)
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> Sequence[int] | None:
-        """The ids the insert function returned (eventsourcing's own asserts an INSERT)."""
-        return [row["notification_id"] for row in curs.fetchall()]
-
-    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
-        """No NOTIFY per save: nothing LISTENs (relays are woken in process, else poll),
-        and every notifying commit takes PostgreSQL's one notify-queue lock."""
-
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Any, **kwargs: Any) -> None:
-        moves: list[tuple[Tracking, int]] = kwargs.get("tracking_moves") or []
+    def move_tracking(self, curs: Cursor[DictRow], moves: list[tuple[Tracking, int]]) -> None:
+        """Move each row from the position beside it (0: insert it, if still absent), else
+        IntegrityError: the save's transaction then stores nothing."""
         moved = [(t, after) for t, after in moves if after]
         first = [t for t, after in moves if not after]
         if moved:
@@ -268,7 +246,6 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             )  # fmt: skip
             if len(curs.fetchall()) != len(first):
                 raise IntegrityError("a tracking row was written since it was read")
-        super()._insert_events(curs, stored_events, **kwargs)
 
 
 class Collected(ProcessingEvent[UUID]):
@@ -285,11 +262,13 @@ class Collected(ProcessingEvent[UUID]):
         self.saved_kwargs.update(kwargs)
 
 
-class KabinetApplication(Application[UUID]):
+class KabinetApplication(ApplicationSeams):
     """An eventsourcing application whose recorder also keeps tracking rows.
 
     `save_tracked` stores the effects of consumed messages together with the
-    position they came from, in one transaction (exactly-once consumption).
+    position they came from, in one transaction (exactly-once consumption). Where a save
+    passes through eventsourcing's private steps, `kabinet.eventsourcing_seams` hands
+    them to `record_collected` and `after_save`.
     """
 
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
@@ -328,12 +307,9 @@ class KabinetApplication(Application[UUID]):
         """As eventsourcing's `save`, collecting into `Collected`."""
         processing_event = Collected()
         processing_event.collect_events(*objs, **kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        return recordings
+        return self.store_collected(processing_event)
 
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+    def record_collected(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         """Record; a cache trusted without fast-forward takes only newer versions.
 
         Saves of one aggregate from two threads may finish in either order: the cache
@@ -342,7 +318,7 @@ class KabinetApplication(Application[UUID]):
         """
         cache = self._trusted_cache
         if cache is None:
-            return super()._record(processing_event)
+            return super().record_collected(processing_event)
         aggregates = processing_event.aggregates
         try:
             recordings = self.events.put(
@@ -389,9 +365,7 @@ class KabinetApplication(Application[UUID]):
             return self.save_moving(*aggregates, moves=[(tracking, after)])
         processing_event = Collected(tracking=tracking)
         processing_event.collect_events(*aggregates)
-        recordings = self._record(processing_event)
-        self._notify(recordings)
-        return recordings
+        return self.store_collected(processing_event)
 
     def save_moving(
         self, *aggregates: Any, moves: Sequence[tuple[Tracking, int]]
@@ -401,9 +375,7 @@ class KabinetApplication(Application[UUID]):
         assert self.compares_tracking, "tracking rows move by compare-and-set on PostgreSQL"
         processing_event = Collected()
         processing_event.collect_events(*aggregates, tracking_moves=list(moves))
-        recordings = self._record(processing_event)
-        self._notify(recordings)
-        return recordings
+        return self.store_collected(processing_event)
 
     def tracked_position(self, upstream: str) -> int:
         return self.process_recorder.max_tracking_id(upstream) or 0
@@ -414,8 +386,7 @@ class KabinetApplication(Application[UUID]):
         with self._listeners_lock:
             self._listeners.append(listener)
 
-    def _notify(self, recordings: list[Recording[UUID]]) -> None:
-        super()._notify(recordings)
+    def after_save(self, recordings: list[Recording[UUID]]) -> None:
         if recordings:
             for listener in list(self._listeners):
                 listener(recordings)

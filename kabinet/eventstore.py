@@ -62,7 +62,8 @@ def persistence_env(settings: Settings, service: str, *, serving: bool = False) 
     `serving`: the env of the service process itself. Run as one replica, it is the only
     writer of its store, so an aggregate in its cache is current (the cache takes each
     save) and a load costs no read of newer events. With several replicas, each load
-    reads the events saved since the cached version (eventsourcing's fast-forward).
+    reads the events saved since the cached version (eventsourcing's fast-forward;
+    decision 25).
     """
     if not settings.database_url:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -120,14 +121,9 @@ class ComparingProcessRecorder(RecorderSeams):
         self._insert_statements: dict[int, str] = {}
 
     def insert_call(self, stored_events: Sequence[StoredEvent]) -> tuple[str, list[Any]]:
-        """The call of the insert function for these events, and its parameters.
-
-        Few events go as scalar parameters gathered by `ARRAY[…]` in the statement, more
-        as four arrays: psycopg dumps scalars cheapest (a one-element list costs the
-        saving process ~0.07 ms more), and arrays in C where an array of eventsourcing's
-        stored-event composite type is dumped in Python (~0.1 ms per save). Kept as a
-        string: psycopg parses a string once, a composed statement on every execute.
-        """
+        """The call of the insert function for these events, and its parameters: up to
+        `SCALARS_UP_TO` events as scalar parameters, more as four arrays, both dumped by
+        psycopg in C; kept as a string, which psycopg parses once (decision 28)."""
         rows = len(stored_events) if len(stored_events) <= SCALARS_UP_TO else 0
         if (statement := self._insert_statements.get(rows)) is None:
             statement = self._insert_statements[rows] = self._compose_insert(rows)
@@ -156,15 +152,10 @@ class ComparingProcessRecorder(RecorderSeams):
     def insert_function_ddl(self) -> sql.Composed:
         """The one way events enter the table; returns their notification ids in order.
 
-        It draws ids only for a save that will commit (barring a lost connection), so the
-        log has no holes: a save whose aggregate version is stored already is refused by
-        the check *before* the INSERT, which is where ids are drawn. The check is exact
-        because of the locks before it: the table lock waits out a tracked save (EXCLUSIVE),
-        the advisory lock orders these calls, and each statement of a volatile function
-        reads a fresh snapshot, taken after both. The table lock comes first, as an
-        INSERT's own did: a tracked save, which holds EXCLUSIVE before it calls this, then
-        never waits for the advisory lock of a call that waits for the table. Both are
-        held till commit, so ids are drawn and committed in one order.
+        A save whose aggregate version is stored already is refused before the INSERT
+        draws ids, so the log has no holes. The table lock, then an advisory lock, order
+        the calls, and the check is a statement of its own so that it reads a snapshot
+        taken after both (decision 36).
         """
         table = sql.SQL("{}.{}").format(
             sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name)
@@ -207,14 +198,10 @@ class ComparingProcessRecorder(RecorderSeams):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        """A save without tracking rows is one autocommitted statement, one round trip.
-
-        eventsourcing's way — BEGIN, LOCK TABLE … IN EXCLUSIVE MODE, INSERT, then COMMIT
-        after the results came back — holds the table lock across a round trip to the
-        client, and concurrent saves queue behind it (a client thread waiting for the GIL
-        meanwhile). Here the statement calls the insert function, which orders saves by an
-        advisory lock held till the statement commits (see `insert_function_ddl`).
-        """
+        """A save without tracking rows is one autocommitted statement, one round trip:
+        the insert function orders saves by an advisory lock held till that statement
+        commits, where eventsourcing holds its table lock across a round trip to the
+        client (decision 27). Tracked saves take eventsourcing's transaction."""
         if kwargs.get("tracking") or kwargs.get("tracking_moves") or not stored_events:
             return super().insert_events(stored_events, **kwargs)
         statement, params = self.insert_call(stored_events)
@@ -249,8 +236,8 @@ class ComparingProcessRecorder(RecorderSeams):
 
 
 class Collected(ProcessingEvent[UUID]):
-    """What one save stores. Aggregates are recognised by their class: eventsourcing
-    checks each object against runtime-checkable protocols, ~15 µs per object."""
+    """What one save stores. Aggregates are recognised by their class, not by
+    eventsourcing's runtime-checkable protocols, which cost more per object (decision 28)."""
 
     def collect_events(self, *objs: Any, **kwargs: Any) -> None:
         for obj in objs:

@@ -3,7 +3,7 @@
 The record's id derives from (scope, key), so two requests with one key race on
 the same aggregate version: exactly one save wins. The record is saved in the
 same transaction as the money movement, so nothing is half-written.
-`IdempotentCommands` runs a command once per key that way.
+`IdempotentCommands` runs a command once per key that way (decisions 5, 38).
 """
 
 from __future__ import annotations

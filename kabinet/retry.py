@@ -3,7 +3,7 @@
 A save fails with eventsourcing's `IntegrityError` when another writer stored a newer
 version of one of its aggregates (or moved a tracking row) first; the command is then
 loaded and applied again on what is stored. Attempts that keep conflicting end in a
-refusal: by default a 409 `Conflict` naming the busy thing and the field.
+refusal: by default a 409 `Conflict` naming the busy thing and the field (decision 37).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ written later in one go), and how a conflict is met (the rows are read again and
 batch is applied again). A `TrackingStore` says how one kind of store writes effects and
 rows in one transaction: an event-sourced application (`application.py`) or read-model
 tables (`projection.py`). A batch is applied in one transaction with one tracking row per
-upstream (its last position).
+upstream (its last position): decisions 3, 22, 23 and 39.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ FETCH_TIMEOUT = 5.0
 FLUSH_SKIPS_AFTER = 0.2  # seconds: once idle, or while busy with several replicas
 FLUSH_SKIPS_ALONE_AFTER = 2.0  # seconds: while busy, as the only replica
 PARALLEL_FROM = 100  # events in a batch from which its partitions are applied in parallel
-SAVE_LIMIT = 500  # events of one partition per save: ~2,000 in one save stall psycopg's pipeline
+SAVE_LIMIT = 500  # events of one partition per save, well below what stalls (decision 13)
 REASON_HEADER = "Kabinet-Dead-Letter-Reason"
 
 
@@ -101,15 +101,11 @@ class ProducerConsumer:
         ]
 
     async def prepare(self) -> JetStreamContext.PullSubscription:
-        """(Re)create the durable consumer so delivery resumes in stream order.
-
-        Messages a dead process fetched but never acked would otherwise come back
-        only after `ack_wait`, behind newer ones; applied out of order, an older
-        event would then look like a duplicate. So a (re)starting consumer always
-        restarts delivery just after its ack floor: what follows arrives again,
-        in order, and whatever was already applied is dropped by its position.
-        An effects behind the ack floor (new to the producer, or restored) has the
-        stream delivered again from its start.
+        """(Re)create the durable consumer so delivery resumes in stream order, just after
+        its ack floor: messages a dead process fetched but never acked arrive again first,
+        in order, and whatever was already applied is dropped by its position (decision
+        2). An effects behind the ack floor (new to the producer, or restored) has the
+        stream delivered again from its start (decision 24).
         """
         await ensure_stream(self.js, producer_stream_config(self.producer, self.settings))
         self.positions = await asyncio.to_thread(self._read_positions)
@@ -292,14 +288,11 @@ class ProducerConsumer:
         return rejections
 
     async def flush_skips(self, idle: bool) -> None:
-        """Track skipped batches once idle, or once the oldest is `FLUSH_SKIPS_AFTER` old:
-        a replica that reads a partition's position from PostgreSQL sees it soon.
-
-        The only replica reads no other's rows, and nobody reads its own while it runs
-        (its reads wait on positions in memory), so while busy it writes them every
-        `FLUSH_SKIPS_ALONE_AFTER`: each write is a transaction the next fetch waits for,
-        ~20 ms under load, and a consumer interested in few of a producer's events skips
-        nearly every batch."""
+        """Track skipped batches once idle, or once the oldest is `FLUSH_SKIPS_AFTER` old,
+        so that a replica reading a partition's row from PostgreSQL sees it soon. The only
+        replica, whose rows nobody reads while it runs, writes them every
+        `FLUSH_SKIPS_ALONE_AFTER` while busy: each write is a transaction the next fetch
+        waits for (decision 22)."""
         after = FLUSH_SKIPS_AFTER if self.settings.replicas > 1 else FLUSH_SKIPS_ALONE_AFTER
         for effects in self.effects:
             due = [

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from hashlib import sha1
-from typing import Any, Self
+from typing import Any
 from uuid import NAMESPACE_URL, UUID
 
 from eventsourcing.domain import Aggregate
 
 from kabinet import context
+from kabinet.eventsourcing_seams import AggregateSeams
 
 
 class KabinetError(Exception):
@@ -42,7 +43,7 @@ def stable_id(*parts: str) -> UUID:
     return UUID(bytes=digest[:16], version=5)
 
 
-class KabinetAggregate(Aggregate):
+class KabinetAggregate(AggregateSeams):
     """Every event records the correlation and causation ids of the work that caused it."""
 
     class Event(Aggregate.Event):
@@ -52,13 +53,11 @@ class KabinetAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         pass
 
-    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("correlation_id", context.correlation_id())
-        kwargs.setdefault("causation_id", context.causation_id())
-        super().trigger_event(event_class, **kwargs)
-
     @classmethod
-    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Self:  # noqa: A002
-        kwargs.setdefault("correlation_id", context.correlation_id())
-        kwargs.setdefault("causation_id", context.causation_id())
-        return super()._create(event_class, id=id, **kwargs)
+    def event_fields(cls, fields: dict[str, Any]) -> dict[str, Any]:
+        fields.setdefault("correlation_id", context.correlation_id())
+        fields.setdefault("causation_id", context.causation_id())
+        return fields
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        super().trigger_event(event_class, **self.event_fields(kwargs))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -20,16 +20,18 @@ from eventsourcing.persistence import (
     StoredEvent,
     Tracking,
 )
-from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor, sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 
+from kabinet.eventsourcing_seams import ApplicationSeams, RecorderSeams
+from kabinet.retry import ATTEMPTS, retrying
 from kabinet.settings import Settings
 
 RELAY_TRACKING = "__relay__"
 SCALARS_UP_TO = 8  # events of one save sent as scalar parameters; more go as arrays
+T = TypeVar("T")
 
 
 def schema_name(service: str, namespace: str) -> str:
@@ -60,7 +62,8 @@ def persistence_env(settings: Settings, service: str, *, serving: bool = False) 
     `serving`: the env of the service process itself. Run as one replica, it is the only
     writer of its store, so an aggregate in its cache is current (the cache takes each
     save) and a load costs no read of newer events. With several replicas, each load
-    reads the events saved since the cached version (eventsourcing's fast-forward).
+    reads the events saved since the cached version (eventsourcing's fast-forward;
+    decision 25).
     """
     if not settings.database_url:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -85,7 +88,7 @@ def persistence_env(settings: Settings, service: str, *, serving: bool = False) 
     }
 
 
-class ComparingProcessRecorder(PostgresProcessRecorder):
+class ComparingProcessRecorder(RecorderSeams):
     """A process recorder that can move tracking rows by compare-and-set.
 
     Saved with `tracking_moves=[(Tracking(upstream, position), <row as last seen>), …]`,
@@ -117,15 +120,10 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
         )
         self._insert_statements: dict[int, str] = {}
 
-    def _insert(self, stored_events: Sequence[StoredEvent]) -> tuple[str, list[Any]]:
-        """The call of the insert function for these events, and its parameters.
-
-        Few events go as scalar parameters gathered by `ARRAY[…]` in the statement, more
-        as four arrays: psycopg dumps scalars cheapest (a one-element list costs the
-        saving process ~0.07 ms more), and arrays in C where an array of eventsourcing's
-        stored-event composite type is dumped in Python (~0.1 ms per save). Kept as a
-        string: psycopg parses a string once, a composed statement on every execute.
-        """
+    def insert_call(self, stored_events: Sequence[StoredEvent]) -> tuple[str, list[Any]]:
+        """The call of the insert function for these events, and its parameters: up to
+        `SCALARS_UP_TO` events as scalar parameters, more as four arrays, both dumped by
+        psycopg in C; kept as a string, which psycopg parses once (decision 28)."""
         rows = len(stored_events) if len(stored_events) <= SCALARS_UP_TO else 0
         if (statement := self._insert_statements.get(rows)) is None:
             statement = self._insert_statements[rows] = self._compose_insert(rows)
@@ -151,18 +149,13 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             .as_string(None)
         )
 
-    def _insert_function_ddl(self) -> sql.Composed:
+    def insert_function_ddl(self) -> sql.Composed:
         """The one way events enter the table; returns their notification ids in order.
 
-        It draws ids only for a save that will commit (barring a lost connection), so the
-        log has no holes: a save whose aggregate version is stored already is refused by
-        the check *before* the INSERT, which is where ids are drawn. The check is exact
-        because of the locks before it: the table lock waits out a tracked save (EXCLUSIVE),
-        the advisory lock orders these calls, and each statement of a volatile function
-        reads a fresh snapshot, taken after both. The table lock comes first, as an
-        INSERT's own did: a tracked save, which holds EXCLUSIVE before it calls this, then
-        never waits for the advisory lock of a call that waits for the table. Both are
-        held till commit, so ids are drawn and committed in one order.
+        A save whose aggregate version is stored already is refused before the INSERT
+        draws ids, so the log has no holes. The table lock, then an advisory lock, order
+        the calls, and the check is a statement of its own so that it reads a snapshot
+        taken after both (decision 36).
         """
         table = sql.SQL("{}.{}").format(
             sql.Identifier(self.datastore.schema), sql.Identifier(self.events_table_name)
@@ -193,10 +186,6 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             table=table,
         )
 
-    def _create_table(self, curs: Cursor[DictRow]) -> None:
-        super()._create_table(curs)
-        curs.execute(self._insert_function_ddl(), prepare=False)
-
     def create_table(self) -> None:
         """eventsourcing creates in several transactions: one session lock spans them all."""
         schema = self.datastore.schema
@@ -209,42 +198,20 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        """A save without tracking rows is one autocommitted statement, one round trip.
-
-        eventsourcing's way — BEGIN, LOCK TABLE … IN EXCLUSIVE MODE, INSERT, then COMMIT
-        after the results came back — holds the table lock across a round trip to the
-        client, and concurrent saves queue behind it (a client thread waiting for the GIL
-        meanwhile). Here the statement calls the insert function, which orders saves by an
-        advisory lock held till the statement commits (see `_insert_function_ddl`).
-        """
+        """A save without tracking rows is one autocommitted statement, one round trip:
+        the insert function orders saves by an advisory lock held till that statement
+        commits, where eventsourcing holds its table lock across a round trip to the
+        client (decision 27). Tracked saves take eventsourcing's transaction."""
         if kwargs.get("tracking") or kwargs.get("tracking_moves") or not stored_events:
             return super().insert_events(stored_events, **kwargs)
-        statement, params = self._insert(stored_events)
+        statement, params = self.insert_call(stored_events)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> None:
-        """A tracked save's INSERT (inside its transaction, after the table lock), through
-        the same insert function as a save without tracking rows."""
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(*self._insert(stored_events), prepare=True)
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
-    ) -> Sequence[int] | None:
-        """The ids the insert function returned (eventsourcing's own asserts an INSERT)."""
-        return [row["notification_id"] for row in curs.fetchall()]
-
-    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
-        """No NOTIFY per save: nothing LISTENs (relays are woken in process, else poll),
-        and every notifying commit takes PostgreSQL's one notify-queue lock."""
-
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Any, **kwargs: Any) -> None:
-        moves: list[tuple[Tracking, int]] = kwargs.get("tracking_moves") or []
+    def move_tracking(self, curs: Cursor[DictRow], moves: list[tuple[Tracking, int]]) -> None:
+        """Move each row from the position beside it (0: insert it, if still absent), else
+        IntegrityError: the save's transaction then stores nothing."""
         moved = [(t, after) for t, after in moves if after]
         first = [t for t, after in moves if not after]
         if moved:
@@ -266,12 +233,11 @@ class ComparingProcessRecorder(PostgresProcessRecorder):
             )  # fmt: skip
             if len(curs.fetchall()) != len(first):
                 raise IntegrityError("a tracking row was written since it was read")
-        super()._insert_events(curs, stored_events, **kwargs)
 
 
 class Collected(ProcessingEvent[UUID]):
-    """What one save stores. Aggregates are recognised by their class: eventsourcing
-    checks each object against runtime-checkable protocols, ~15 µs per object."""
+    """What one save stores. Aggregates are recognised by their class, not by
+    eventsourcing's runtime-checkable protocols, which cost more per object (decision 28)."""
 
     def collect_events(self, *objs: Any, **kwargs: Any) -> None:
         for obj in objs:
@@ -283,14 +249,18 @@ class Collected(ProcessingEvent[UUID]):
         self.saved_kwargs.update(kwargs)
 
 
-class KabinetApplication(Application[UUID]):
+class KabinetApplication(ApplicationSeams):
     """An eventsourcing application whose recorder also keeps tracking rows.
 
     `save_tracked` stores the effects of consumed messages together with the
-    position they came from, in one transaction (exactly-once consumption).
+    position they came from, in one transaction (exactly-once consumption). Where a save
+    passes through eventsourcing's private steps, `kabinet.eventsourcing_seams` hands
+    them to `record_collected` and `after_save`.
     """
 
     env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+    retry_attempts: ClassVar[int] = ATTEMPTS
+    """Tries of a command whose saves conflict before it is refused as busy (`retrying`)."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -315,16 +285,18 @@ class KabinetApplication(Application[UUID]):
                 return cache.get(aggregate_id)  # the LRU cache locks itself
         return None
 
+    def retrying(self, attempt: Callable[[], T], *, busy: str, field: str | None) -> T:
+        """Run `attempt` (load → call → save) again while a concurrent write gets there
+        first; after `retry_attempts` conflicts, `Conflict(busy, field=field)` (409)."""
+        return retrying(attempt, busy=busy, field=field, attempts=self.retry_attempts)
+
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """As eventsourcing's `save`, collecting into `Collected`."""
         processing_event = Collected()
         processing_event.collect_events(*objs, **kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        return recordings
+        return self.store_collected(processing_event)
 
-    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+    def record_collected(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         """Record; a cache trusted without fast-forward takes only newer versions.
 
         Saves of one aggregate from two threads may finish in either order: the cache
@@ -333,7 +305,7 @@ class KabinetApplication(Application[UUID]):
         """
         cache = self._trusted_cache
         if cache is None:
-            return super()._record(processing_event)
+            return super().record_collected(processing_event)
         aggregates = processing_event.aggregates
         try:
             recordings = self.events.put(
@@ -380,9 +352,7 @@ class KabinetApplication(Application[UUID]):
             return self.save_moving(*aggregates, moves=[(tracking, after)])
         processing_event = Collected(tracking=tracking)
         processing_event.collect_events(*aggregates)
-        recordings = self._record(processing_event)
-        self._notify(recordings)
-        return recordings
+        return self.store_collected(processing_event)
 
     def save_moving(
         self, *aggregates: Any, moves: Sequence[tuple[Tracking, int]]
@@ -392,9 +362,7 @@ class KabinetApplication(Application[UUID]):
         assert self.compares_tracking, "tracking rows move by compare-and-set on PostgreSQL"
         processing_event = Collected()
         processing_event.collect_events(*aggregates, tracking_moves=list(moves))
-        recordings = self._record(processing_event)
-        self._notify(recordings)
-        return recordings
+        return self.store_collected(processing_event)
 
     def tracked_position(self, upstream: str) -> int:
         return self.process_recorder.max_tracking_id(upstream) or 0
@@ -405,8 +373,7 @@ class KabinetApplication(Application[UUID]):
         with self._listeners_lock:
             self._listeners.append(listener)
 
-    def _notify(self, recordings: list[Recording[UUID]]) -> None:
-        super()._notify(recordings)
+    def after_save(self, recordings: list[Recording[UUID]]) -> None:
         if recordings:
             for listener in list(self._listeners):
                 listener(recordings)

@@ -1,19 +1,13 @@
 """Outbox relay: tails a service's notification log and publishes its public events.
 
-The stored events are the outbox. Each notification is published to JetStream with
-`Nats-Msg-Id: <namespace>:<service>:<notification_id>` (server-side dedup),
-`Kabinet-Position`, and a chain header naming its predecessor (so the stream
-holds events in log order even when a publish fails mid-batch). The chain also lets
-one ack confirm many: the relay publishes a batch as plain messages and waits only for
-the stream's ack of the last one (and of every `relay_in_flight`-th). Progress is the
-stream's last message id, and a tracking row in the service's own database written
-(when idle, else every `TRACK_EVERY` seconds) only up to what JetStream acknowledged;
-a restart goes on from the later of the two, and the dedup window absorbs a re-publish
-of what the stream no longer shows. One replica at a time is the
-leader (a PostgreSQL advisory lock); the others wait on standby. Saves in this
-process wake the relay at once and hand it their events, so a leader publishes its
-own process's saves without reading them back; writes of other replicas are found by
-reading the log, which also serves whatever the saves handed over leaves out.
+Each notification goes to JetStream with `Nats-Msg-Id: <namespace>:<service>:<id>`
+(server-side dedup), `Kabinet-Position`, and a chain header naming its predecessor: the
+stream stores events in log order only, and one ack confirms a batch (decisions 12, 30).
+One replica at a time leads, by a PostgreSQL advisory lock (decision 4); the leader
+publishes its own process's saves as they are handed over and reads the log for the rest
+(decision 31). Progress is the later of the stream's last message of ours and a tracking
+row written beside the publishing; the dedup window absorbs a re-publish (decisions 10,
+12, 35).
 """
 
 from __future__ import annotations
@@ -274,20 +268,16 @@ class OutboxRelay:
 
     def _track_soon(self) -> None:
         """Start writing the tracking row, unless a write is under way: publishing goes
-        on meanwhile (a transaction took ~20 ms under load, and saves waited behind it)."""
+        on meanwhile (decision 35)."""
         if self._tracking is None or self._tracking.done():
             self._tracked_at = time.monotonic()
             self._tracking = asyncio.create_task(self._track())
 
     async def _track(self) -> None:
-        """Write the tracking row up to what JetStream acknowledged.
-
-        Written when idle, else at most every `TRACK_EVERY` seconds, not after every
-        batch (under a steady trickle of saves, each batch would otherwise cost a
-        transaction): the stream's last message names our position too (`_resync` takes
-        the later of the two), so the row only has to cover events that are never
-        published. A failed write is tried again at the next turn.
-        """
+        """Write the tracking row up to what JetStream acknowledged: when idle, else at
+        most every `TRACK_EVERY` seconds, as the stream's last message names our position
+        too (`_resync` takes the later of the two). A failed write is tried again at the
+        next turn (decision 35)."""
         if self.position > self.tracked:
             position = self.position
             try:

@@ -12,14 +12,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from kabinet.clock import Clock, SystemClock
-from kabinet.domain import Conflict, NotFound
+from kabinet.domain import NotFound
 from kabinet.eventstore import KabinetApplication
 from services.account.catalog import CatalogProjection
 from services.account.domain import AccountError, AlreadyActivated, Subscriber, Who
 from services.account.offers import Offer
 from services.account.parts import BLACKLIST_OPTION
-
-MAX_ATTEMPTS = 20
 
 
 def hash_puk(puk: str) -> str:
@@ -134,17 +132,15 @@ class AccountApplication(KabinetApplication):
 
         A concurrent write to the same subscriber makes the save fail: load again, retry.
         """
-        for _ in range(MAX_ATTEMPTS):
+
+        def attempt() -> int | None:
             subscriber = self.subscriber(msisdn)
             command(subscriber)
             if not subscriber.pending_events:
                 return None
-            try:
-                recordings = self.save(subscriber)
-            except IntegrityError:
-                continue
-            return recordings[-1].notification.id
-        raise Conflict("the account is busy, try again", field="msisdn")
+            return self.save(subscriber)[-1].notification.id
+
+        return self.retrying(attempt, busy="the account is busy, try again", field="msisdn")
 
     def update_profile(self, msisdn: str, changes: dict[str, Any], who: Who) -> int | None:
         return self.change(msisdn, lambda s: s.update_profile(changes, who, self.clock.now()))

@@ -1,19 +1,14 @@
 """Account's copy of the catalog, built from the CATALOG stream (services never import
 each other): one JSON document per product, and the catalog positions applied so far.
 
-Catalog positions have no holes (every catalog event is public, and the catalog refuses
-a product that exists before saving it, as a refused save would use a position up), so
-"every catalog event up to N is here" is `count(applied ≤ N) = N`; a command carrying a
-catalog consistency token waits for that before it checks a tariff or option. (Two
-publishes of one new id at the same moment can still leave a hole; a wait past it runs
-out after `KABINET_CONSISTENCY_WAIT`, and the command goes on.)
+Catalog events name no subscriber, so a command carrying a catalog consistency token
+waits until every catalog event up to it is applied (`AppliedPositions`), not on one
+partition's tracking row, before it checks a tariff or option.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from datetime import datetime
 from typing import Any
 
@@ -21,17 +16,15 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from contracts import catalog as public
+from kabinet.consistency import AppliedPositions
 from kabinet.effects import ProjectionStore
 from services.account.offers import Offer
 
-CATALOG_DDL = (
-    """
+PRODUCT_DDL = """
     CREATE TABLE IF NOT EXISTS {schema}.catalog_product (
         kind text NOT NULL, id text NOT NULL, doc jsonb NOT NULL, PRIMARY KEY (kind, id)
     )
-    """,
-    "CREATE TABLE IF NOT EXISTS {schema}.catalog_applied (position bigint PRIMARY KEY)",
-)
+"""
 
 
 class CatalogProjection:
@@ -40,9 +33,10 @@ class CatalogProjection:
     def __init__(self, store: ProjectionStore) -> None:
         self.store = store
         self.table = f'"{store.schema}".catalog_product'
+        self.applied = AppliedPositions(store, "catalog_applied")
 
     def setup(self) -> None:
-        self.store.setup(*CATALOG_DDL)
+        self.store.setup(PRODUCT_DDL, self.applied.ddl)
 
     @property
     def handlers(self) -> dict[str, Any]:
@@ -52,12 +46,6 @@ class CatalogProjection:
             "PriceChanged": self.on_price_changed,
             "TariffRetired": self.on_tariff_retired,
         }
-
-    def _applied(self, cur: Cursor[DictRow], position: int) -> None:
-        cur.execute(
-            f'INSERT INTO "{self.store.schema}".catalog_applied VALUES (%s) ON CONFLICT DO NOTHING',
-            (position,),
-        )
 
     def _put(self, cur: Cursor[DictRow], kind: str, doc: dict[str, Any]) -> None:
         cur.execute(
@@ -115,7 +103,7 @@ class CatalogProjection:
         if e.available_until is not None:
             doc["retired_at"] = e.available_until.isoformat()
         self._put(cur, "tariff", doc)
-        self._applied(cur, e.position)
+        self.applied.note(cur, e.position)
 
     def on_option_published(self, cur: Cursor[DictRow], e: public.OptionPublished) -> None:
         base = {
@@ -134,7 +122,7 @@ class CatalogProjection:
         }
         doc = self._doc(e.option_id, e.kind, e.name, e.regions, e.valid_from, base, details)
         self._put(cur, "option", doc)
-        self._applied(cur, e.position)
+        self.applied.note(cur, e.position)
 
     def on_price_changed(self, cur: Cursor[DictRow], e: public.PriceChanged) -> None:
         doc = self._get(cur, e.product_kind, e.product_id)
@@ -144,7 +132,7 @@ class CatalogProjection:
             points = [p for p in doc["prices"].get(key, []) if p[0] != since]
             doc["prices"][key] = [*points, [since, e.new_kopecks]]
             self._put(cur, e.product_kind, doc)
-        self._applied(cur, e.position)
+        self.applied.note(cur, e.position)
 
     def on_tariff_retired(self, cur: Cursor[DictRow], e: public.TariffRetired) -> None:
         doc = self._get(cur, "tariff", e.tariff_id)
@@ -152,7 +140,7 @@ class CatalogProjection:
             doc["retired_at"] = e.effective_at.isoformat()
             doc["details"]["replacement_tariff_id"] = e.replacement_tariff_id
             self._put(cur, "tariff", doc)
-        self._applied(cur, e.position)
+        self.applied.note(cur, e.position)
 
     def offer(self, kind: str, product_id: str) -> Offer | None:
         rows = self.store.query(
@@ -167,20 +155,6 @@ class CatalogProjection:
         )
         return {row["doc"]["id"]: Offer.from_doc(row["doc"]) for row in rows}
 
-    def caught_up(self, position: int) -> bool:
-        rows = self.store.query(
-            "SELECT count(*) AS n FROM {schema}.catalog_applied WHERE position <= %s",
-            (position,),
-        )
-        return int(rows[0]["n"]) >= position
-
     async def wait(self, position: int, timeout: float) -> bool:
         """Wait (bounded) until every catalog event up to `position` is applied."""
-        deadline = time.monotonic() + timeout
-        delay = 0.002
-        while not await asyncio.to_thread(self.caught_up, position):
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(delay)  # poll: tracking rows live in PostgreSQL
-            delay = min(delay * 2, 0.05)
-        return True
+        return await self.applied.wait(position, timeout)

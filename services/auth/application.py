@@ -14,10 +14,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from kabinet.clock import Clock, SystemClock
-from kabinet.domain import Conflict
 from kabinet.eventstore import KabinetApplication
 from kabinet.settings import Settings
 from kabinet.tokens import AccessClaims, InvalidToken
@@ -30,7 +28,6 @@ from services.auth.projections import Directory
 from services.auth.quota import HourlyQuota
 from services.auth.sessions import Session, SessionLimits
 
-MAX_ATTEMPTS = 20
 T = TypeVar("T")
 
 
@@ -141,14 +138,9 @@ class AuthBase(KabinetApplication):
         found: Login | None = self.find(Login.id_for(msisdn))
         return found or Login.open(msisdn)
 
-    def retrying(self, attempt: Callable[[], T]) -> T:
+    def retrying_login(self, attempt: Callable[[], T]) -> T:
         """Run load → call → save again when a concurrent write got there first."""
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                return attempt()
-            except IntegrityError:
-                continue
-        raise Conflict("the login is busy, try again", field="msisdn")
+        return self.retrying(attempt, busy="the login is busy, try again", field="msisdn")
 
     def take_quota(self, bucket: str, ip: str | None, limit: int, now: datetime) -> None:
         if self._quota is None or not ip:

@@ -40,7 +40,7 @@ class AuthApplication(SignIn):
             self.save(session)
             return self.tokens(session, token, now)
 
-        result = self.retrying(attempt)
+        result = self.retrying_login(attempt)
         if isinstance(result, str):
             raise SignInFailed(SESSION_ENDED, field="refresh_token")
         return result
@@ -59,7 +59,7 @@ class AuthApplication(SignIn):
             login.close_session(target.session_id)
             self.save(target, login)
 
-        self.retrying(attempt)
+        self.retrying_login(attempt)
 
     def _own_session(self, claims: AccessClaims, session_id: str) -> Session:
         try:
@@ -130,7 +130,7 @@ class AuthApplication(SignIn):
             self.save(login, *ended)
             return len(ended)
 
-        return self.retrying(attempt)
+        return self.retrying_login(attempt)
 
     def _count_failure(self, msisdn: str, client: Client) -> None:
         def attempt() -> None:
@@ -141,7 +141,7 @@ class AuthApplication(SignIn):
             )  # fmt: skip
             self.save(login)
 
-        self.retrying(attempt)
+        self.retrying_login(attempt)
 
     def notices(self, access_token: str) -> dict[str, Any]:
         _, session = self.caller(access_token)
@@ -164,5 +164,5 @@ class AuthApplication(SignIn):
             login.choose_notices(notify_via, self.clock.now())
             self.save(login)
 
-        self.retrying(attempt)
+        self.retrying_login(attempt)
         return self.notices(access_token)

@@ -47,7 +47,7 @@ class SignIn(AuthBase):
             self.save(box)
             return CodeRequest(request_id, box.current["expires_at"], code if delivered else None)  # type: ignore[index]
 
-        return self.retrying(attempt)
+        return self.retrying_login(attempt)
 
     def verify_code(
         self,
@@ -103,7 +103,7 @@ class SignIn(AuthBase):
             self.save(box, login, session)
             return tokens
 
-        result = self.retrying(attempt)
+        result = self.retrying_login(attempt)
         if isinstance(result, Refusal):
             raise SignInFailed(CODE_FAILED, field="code")
         return result
@@ -141,7 +141,7 @@ class SignIn(AuthBase):
             self.save(login, session)
             return tokens
 
-        result = self.retrying(attempt)
+        result = self.retrying_login(attempt)
         if result is None:
             raise SignInFailed(PASSWORD_FAILED, field="password")
         return result
@@ -184,4 +184,4 @@ class SignIn(AuthBase):
             self.save(pending, login, session)
             return tokens
 
-        return self.retrying(attempt)
+        return self.retrying_login(attempt)

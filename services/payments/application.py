@@ -1,43 +1,43 @@
 """Payments use cases: load → call → save, every money movement idempotent.
 
-A command and its idempotency record are saved in one transaction; a conflicting save
-(another command changed the ledger, or a concurrent request with the same key won)
-reloads and tries again, so the loser of a race either replays the winner's answer
-or applies its own movement on the fresh balance. A refusal naming a rule is kept under
-its key the same way (the record alone), so a retry is refused identically.
+Money commands run once per Idempotency-Key through `kabinet.idempotency`: a refusal
+naming a rule (`PaymentsError`) is kept under its key, so a retry is refused identically,
+and an answer carries the consistency token of the ledger events it wrote.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import Recording
 
 from contracts.account import SubscriberActivated
 from contracts.detailing import ChargeIncurred
 from kabinet import consistency
 from kabinet.clock import Clock, SystemClock
-from kabinet.domain import Conflict, KabinetError, NotFound, stable_id
+from kabinet.domain import Conflict, NotFound, stable_id
 from kabinet.effects import UnitOfWork
 from kabinet.eventstore import KabinetApplication, position_of
-from kabinet.idempotency import IdempotencyRecord, request_fingerprint
+from kabinet.idempotency import IdempotentCommands
 from kabinet.money import format_rub
 from services.payments.domain import Balance
 from services.payments.rules import LOYALTY_POINT_KOPECKS, PaymentsError, TransferPolicy
 from services.payments.watch import Watchlist
 
-MAX_ATTEMPTS = 50
+BUSY = "the balance is busy, try again"
 LEDGERS = "_ledgers"
 """Internal part of a stored answer: the ledger versions it wrote (for the token)."""
-
-Attempt = Callable[[], tuple[list[Aggregate], dict[str, Any]]]
 
 
 class PaymentsApplication(KabinetApplication):
     name = "payments"
+    retry_attempts = 50
 
     def __init__(
         self,
@@ -50,6 +50,9 @@ class PaymentsApplication(KabinetApplication):
         self.clock: Clock = clock or SystemClock()
         self.transfers = transfers or TransferPolicy()
         self.open_promises = Watchlist(self, Balance.PromisedPaymentGranted)
+        self.idempotent = IdempotentCommands(
+            self, kept=PaymentsError, busy=BUSY, saved=self._saved_answer, replayed=self._with_token
+        )
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -166,15 +169,12 @@ class PaymentsApplication(KabinetApplication):
         return self.idempotent(f"loyalty:{msisdn}", key, {"points": points}, attempt)
 
     def set_alert_level(self, msisdn: str, level_kopecks: int | None) -> dict[str, Any]:
-        for _ in range(MAX_ATTEMPTS):
-            balance = self.balance(msisdn)
+        def set_level(balance: Balance) -> bool:
             balance.set_alert_level(level_kopecks, self.clock.now())
-            try:
-                self.save(balance)
-            except IntegrityError:
-                continue  # the ledger moved meanwhile: look again
-            return self.alert_view(msisdn)
-        raise Conflict("the balance is busy, try again", field="level")
+            return True
+
+        self.change_balance(msisdn, set_level, "level")
+        return self.alert_view(msisdn)
 
     def alert_view(self, msisdn: str) -> dict[str, Any]:
         level = self.balance(msisdn).alert_level
@@ -183,25 +183,38 @@ class PaymentsApplication(KabinetApplication):
     def expire_due_promises(self) -> int:
         """The due-term sweeper: withdraw the unpaid credit of every promise past its term."""
         now = self.clock.now()
+
+        def expire(balance_id: UUID) -> bool:
+            balance: Balance = self.repository.get(balance_id)
+            if balance.promise is None:
+                self.open_promises.discard(balance_id)
+                return False
+            if not balance.expire_promise(now):
+                return False
+            self.save(balance)  # a charge or top-up that came first makes it look again
+            self.open_promises.discard(balance_id)
+            return True
+
         expired = 0
         for balance_id in self.open_promises.refresh():
-            for _ in range(MAX_ATTEMPTS):
-                balance: Balance = self.repository.get(balance_id)
-                if balance.promise is None:
-                    self.open_promises.discard(balance_id)
-                    break
-                if not balance.expire_promise(now):
-                    break
-                try:
-                    self.save(balance)
-                except IntegrityError:
-                    continue  # a charge or top-up came first: look again
-                expired += 1
-                self.open_promises.discard(balance_id)
-                break
+            with contextlib.suppress(Conflict):  # busy all along: the next sweep sees it
+                expired += self.retrying(partial(expire, balance_id), busy=BUSY, field=None)
         return expired
 
     # -- mechanics -----------------------------------------------------------------------
+
+    def change_balance(self, msisdn: str, command: Callable[[Balance], bool], field: str) -> bool:
+        """Load the ledger, apply `command`, save unless it answers False (nothing to do);
+        whether it saved. A concurrent write to the ledger makes it load again."""
+
+        def attempt() -> bool:
+            balance = self.balance(msisdn)
+            if not command(balance):
+                return False
+            self.save(balance)
+            return True
+
+        return self.retrying(attempt, busy=BUSY, field=field)
 
     @staticmethod
     def money_view(balance: Balance) -> dict[str, str]:
@@ -211,60 +224,18 @@ class PaymentsApplication(KabinetApplication):
             "available": format_rub(balance.available),
         }
 
-    def idempotent(self, scope: str, key: str, body: Any, attempt: Attempt) -> dict[str, Any]:
-        """Run `attempt` once per (scope, key): its aggregates are saved with the record.
-
-        A refusal that names a rule is the first answer too: its record is saved alone
-        (nothing moved), so a retry gets the same problem. Other refusals (an unknown
-        number, a busy ledger) are not kept: a retry may succeed.
-
-        The first try does not look for a record: a key used before makes the save
-        conflict on the record's id (and an unkept refusal looks before it is raised),
-        so a fresh request costs no extra read.
-        """
-        fingerprint = request_fingerprint(body)
-        record_id = IdempotencyRecord.id_for(scope, key)
-        for _ in range(MAX_ATTEMPTS):
-            refusal: PaymentsError | None = None
-            try:
-                aggregates, response = attempt()
-            except PaymentsError as refused:
-                refusal, aggregates, response = refused, [], refused.stored()
-            except KabinetError:
-                if (first := self._replay(record_id, fingerprint)) is not None:
-                    return first
-                raise
-            status = 201 if refusal is None else refusal.status
-            record = IdempotencyRecord.record(scope, key, fingerprint, status, response)
-            try:
-                recordings = self.save(*aggregates, record)
-            except IntegrityError:
-                # The key was used before, or a concurrent write won: look, then retry.
-                if (first := self._replay(record_id, fingerprint)) is not None:
-                    return first
-                continue
-            if refusal is not None:
-                raise refusal
-            ledgers = {Balance.id_for(m) for m in response.get(LEDGERS, {})}
-            positions = [
-                r.notification.id for r in recordings if r.domain_event.originator_id in ledgers
-            ]
-            answer = self._with_token({**response, LEDGERS: {}})
-            if positions:
-                answer["consistency_token"] = consistency.encode({"payments": max(positions)})
-            return answer
-        raise Conflict("the balance is busy, try again", field="Idempotency-Key")
-
-    def _replay(self, record_id: Any, fingerprint: str) -> dict[str, Any] | None:
-        """The first answer under this key (a kept refusal is raised again), if any."""
-        try:
-            existing: IdempotencyRecord = self.repository.get(record_id)
-        except AggregateNotFoundError:
-            return None
-        first = existing.replay(fingerprint)
-        if existing.status >= 400:
-            raise PaymentsError.from_stored(existing.status, first)
-        return self._with_token(first)
+    def _saved_answer(
+        self, response: dict[str, Any], recordings: list[Recording[UUID]]
+    ) -> dict[str, Any]:
+        """A fresh answer, with the token of the ledger events its save stored."""
+        ledgers = {Balance.id_for(m) for m in response.get(LEDGERS, {})}
+        positions = [
+            r.notification.id for r in recordings if r.domain_event.originator_id in ledgers
+        ]
+        answer = self._with_token({**response, LEDGERS: {}})
+        if positions:
+            answer["consistency_token"] = consistency.encode({"payments": max(positions)})
+        return answer
 
     def _with_token(self, response: dict[str, Any]) -> dict[str, Any]:
         """The answer without its internal parts, with the token of the ledgers it wrote."""

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
-
-from kabinet.domain import Conflict
 from kabinet.money import format_rub
 from services.payments.acquiring import Acquirer
-from services.payments.application import MAX_ATTEMPTS, PaymentsApplication
+from services.payments.application import PaymentsApplication
 from services.payments.autopay import AutopaySetup
 from services.payments.domain import Balance
 from services.payments.watch import Watchlist
@@ -68,20 +65,10 @@ class Autopays:
 
     def _settle(self, msisdn: str, autopay_id: str, captured: bool) -> bool:
         now = self.app.clock.now()
-        return self._change_balance(msisdn, lambda b: b.settle_autopay(autopay_id, captured, now))
+        return self.app.change_balance(
+            msisdn, lambda b: b.settle_autopay(autopay_id, captured, now), "msisdn"
+        )
 
     def _change(self, msisdn: str, command: Any) -> dict[str, Any]:
-        self._change_balance(msisdn, lambda b: command(b) or True)
+        self.app.change_balance(msisdn, lambda b: command(b) or True, "msisdn")
         return self.show(msisdn)
-
-    def _change_balance(self, msisdn: str, command: Any) -> bool:
-        for _ in range(MAX_ATTEMPTS):
-            balance = self.app.balance(msisdn)
-            if not command(balance):
-                return False
-            try:
-                self.app.save(balance)
-            except IntegrityError:
-                continue  # the ledger moved meanwhile: look again
-            return True
-        raise Conflict("the balance is busy, try again", field="msisdn")

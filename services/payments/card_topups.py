@@ -14,12 +14,11 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
-from kabinet.domain import Conflict, KabinetError, NotFound
+from kabinet.domain import KabinetError, NotFound
 from kabinet.money import format_rub
 from services.payments.acquiring import Acquirer, AcquirerAnswer, answer_of
-from services.payments.application import MAX_ATTEMPTS, PaymentsApplication
+from services.payments.application import BUSY, PaymentsApplication
 from services.payments.rules import CardDeclined
 from services.payments.topups import CardTopUp
 from services.payments.watch import Watchlist
@@ -54,7 +53,8 @@ class CardTopUps:
         """Apply a final answer once; False if it is not final or the top-up was settled."""
         if answer.outcome == "pending":
             return False
-        for _ in range(MAX_ATTEMPTS):
+
+        def attempt() -> bool:
             top_up = self._get(top_up_id)
             if top_up.status != "pending":
                 return False
@@ -65,13 +65,11 @@ class CardTopUps:
                 changed.append(ledger)
             else:
                 top_up.decline(answer.reason or "declined")
-            try:
-                self.app.save(*changed)
-            except IntegrityError:
-                continue  # the ledger moved meanwhile: look again
+            self.app.save(*changed)  # refused if the ledger moved meanwhile: look again
             self.pending.discard(top_up_id)
             return True
-        raise Conflict("the balance is busy, try again", field="payment_id")
+
+        return self.app.retrying(attempt, busy=BUSY, field="payment_id")
 
     def answer(self, top_up_id: UUID) -> tuple[int, Any]:
         """The top-up's answer: 201 captured, 202 pending; a decline is a 402 problem."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from kabinet.domain import KabinetError
+from kabinet.idempotency import KeptRefusal
 
 TOPUP_MIN_KOPECKS = 10_00
 TOPUP_MAX_KOPECKS = 15_000_00
@@ -46,8 +46,9 @@ class TransferPolicy:
         return (amount_kopecks * self.fee_bps + 9_999) // 10_000
 
 
-class PaymentsError(KabinetError):
-    """A refused money command; `rule` is the published rule that refused it."""
+class PaymentsError(KeptRefusal):
+    """A refused money command; `rule` is the published rule that refused it. Kept under
+    its Idempotency-Key as the key's first answer."""
 
     def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
         super().__init__(message, field=field)
@@ -55,15 +56,10 @@ class PaymentsError(KabinetError):
 
     def stored(self) -> dict[str, Any]:
         """The refusal as kept under an Idempotency-Key (its problem, less the status)."""
-        return {
-            "title": type(self).__name__,
-            "detail": self.message,
-            "field": self.field,
-            "rule": self.rule,
-        }
+        return {**super().stored(), "rule": self.rule}
 
-    @staticmethod
-    def from_stored(status: int, stored: dict[str, Any]) -> PaymentsError:
+    @classmethod
+    def from_stored(cls, status: int, stored: dict[str, Any]) -> PaymentsError:
         """The refusal kept under a key, raised again as the same problem."""
         kind = REFUSALS.get(stored["title"], PaymentsError)
         refusal = kind(stored["detail"], field=stored["field"], rule=stored["rule"])

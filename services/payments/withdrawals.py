@@ -7,12 +7,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
-from kabinet.domain import Conflict, stable_id
+from kabinet.domain import stable_id
 from kabinet.money import format_rub
 from services.payments.acquiring import Acquirer, AcquirerAnswer
-from services.payments.application import LEDGERS, MAX_ATTEMPTS, PaymentsApplication
+from services.payments.application import LEDGERS, PaymentsApplication
 from services.payments.domain import Balance
 from services.payments.rules import PayoutRejected
 from services.payments.watch import Watchlist
@@ -51,17 +49,12 @@ class Withdrawals:
     def settle(self, msisdn: str, withdrawal_id: str, amount: int, answer: AcquirerAnswer) -> bool:
         if answer.outcome == "pending":
             return False
-        for _ in range(MAX_ATTEMPTS):
-            balance = self.app.balance(msisdn)
-            paid = answer.outcome == "captured"
-            if not balance.settle_withdrawal(withdrawal_id, amount, paid, self.app.clock.now()):
-                return False
-            try:
-                self.app.save(balance)
-            except IntegrityError:
-                continue  # the ledger moved meanwhile: look again
-            return True
-        raise Conflict("the balance is busy, try again", field="withdrawal_id")
+        paid = answer.outcome == "captured"
+        return self.app.change_balance(
+            msisdn,
+            lambda b: b.settle_withdrawal(withdrawal_id, amount, paid, self.app.clock.now()),
+            "withdrawal_id",
+        )
 
     def answer(
         self, msisdn: str, withdrawal_id: str, first: dict[str, Any]

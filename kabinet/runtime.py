@@ -13,7 +13,7 @@ import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -31,6 +31,7 @@ from kabinet.relay import EventMapper, OutboxRelay
 from kabinet.settings import Settings
 
 log = structlog.get_logger("kabinet.runtime")
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,6 +46,16 @@ class ServiceParts:
     on_start: Sequence[Callable[[], None]] = field(default_factory=tuple)
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=tuple)
     """Long-running loops (e.g. a due-term sweeper), started with the service, cancelled at stop."""
+    provides: Sequence[object] = ()
+    """What module-level routers reach besides `app` (a read model, a port), found by type
+    through `kabinet.deps.provided`."""
+
+    def provided(self, kind: type[T]) -> T:
+        """The application or provided part that is a `kind`."""
+        for part in (self.app, *self.provides):
+            if isinstance(part, kind):
+                return part
+        raise LookupError(f"the {self.name} service provides no {kind.__name__}")
 
 
 def nats_broker(settings: Settings) -> NatsBroker:

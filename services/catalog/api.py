@@ -1,15 +1,23 @@
-"""Catalog's HTTP entry points: hot reads from memory with ETags, staff changes."""
+"""Catalog's HTTP entry points: hot reads from memory with ETags, staff changes.
+
+One module-level router; routes reach the application and the in-memory view through
+dependencies (`kabinet.deps`). Reads answer from the view, brought up to the position
+of the consistency token they carry; the two lists read their request themselves, the
+hottest path of the suite (`kabinet bench catalog`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from kabinet import consistency
+from kabinet.deps import TOKEN_QUERY, Token, part_of, provided, token_in
 from kabinet.domain import KabinetError, NotFound
 from kabinet.types import Rub
 from services.catalog.application import CatalogApplication
@@ -18,7 +26,6 @@ from services.catalog.projections import CatalogView, Rendered
 from services.catalog.render import render_history, render_option, render_tariff
 
 P = TypeVar("P", bound=Product)
-Token = Annotated[str | None, Header(alias=consistency.HEADER)]
 RegionCode = Annotated[str, Field(pattern=r"^[a-z][a-z_]{1,40}$")]
 ProductId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,60}$")]
 Price = Annotated[Rub, Field(ge=0)]
@@ -125,6 +132,7 @@ LIST_PARAMETERS: dict[str, Any] = {
         {"name": "at", "in": "query", "schema": {"type": "string", "format": "date-time"}},
         {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
         {"name": consistency.HEADER, "in": "header", "schema": {"type": "string"}},
+        {"name": TOKEN_QUERY, "in": "query", "schema": {"type": "string"}},
     ]
 }
 
@@ -152,110 +160,139 @@ def _answer(rendered: Rendered, if_none_match: str | None) -> Response:
     return Response(rendered.body, media_type="application/json", headers=headers)
 
 
-def create_router(app: CatalogApplication, view: CatalogView) -> APIRouter:
-    router = APIRouter(tags=["catalog"])
+async def _fresh(view: CatalogView, token: str | None) -> CatalogView:
+    """The view, first brought up to the token's catalog position if behind it."""
+    if view.needs_refresh(consistency.decode(token).get("catalog", 0)):
+        await asyncio.to_thread(view.refresh)
+    return view
 
-    async def fresh(token: str | None) -> None:
-        wanted = consistency.decode(token).get("catalog", 0)
-        if view.needs_refresh(wanted):
-            await asyncio.to_thread(view.refresh)
 
-    def known_region(region: str | None) -> str | None:
-        if region is not None and region not in view.regions():
-            raise KabinetError(
-                f"unknown region '{region}'; one of: {', '.join(view.regions())}", field="region"
-            )
-        return region
+async def fresh_view(request: Request, token: Token) -> CatalogView:
+    return await _fresh(part_of(request, CatalogView), token)
 
-    @router.get("/regions")
-    async def regions(token: Token = None) -> dict[str, list[str]]:
-        await fresh(token)
-        return {"regions": view.regions()}
 
-    async def hot_list(request: Request, render: Any) -> Response:
-        """The hot path reads its few parameters itself: no per-request model solving."""
-        query, headers = request.query_params, request.headers
-        await fresh(headers.get(consistency.HEADER))
-        at = _instant(query.get("at"))
-        return _answer(render(known_region(query.get("region")), at), headers.get("if-none-match"))
+Catalog = Annotated[CatalogApplication, Depends(provided(CatalogApplication))]
+View = Annotated[CatalogView, Depends(fresh_view)]
+"""The catalog as read, up to date with the consistency token of the request."""
+RegionQuery = Annotated[str | None, Query()]
+AtQuery = Annotated[AwareDatetime | None, Query()]
 
-    @router.get("/tariffs", openapi_extra=LIST_PARAMETERS)
-    async def tariffs(request: Request) -> Response:
-        """Tariffs open for choice (in `region`, with its prices) at `at` (default now)."""
-        return await hot_list(request, view.tariff_list)
+router = APIRouter(tags=["catalog"])
 
-    @router.get("/options", openapi_extra=LIST_PARAMETERS)
-    async def options(request: Request) -> Response:
-        """Options open for connection (in `region`, with its prices) at `at` (default now)."""
-        return await hot_list(request, view.option_list)
 
-    @router.get("/tariffs/{tariff_id}")
-    async def tariff(
-        tariff_id: str,
-        region: Annotated[str | None, Query()] = None,
-        at: Annotated[AwareDatetime | None, Query()] = None,
-        token: Token = None,
-    ) -> dict[str, Any]:
-        await fresh(token)
-        found = _known(view.tariffs, tariff_id, "tariff")
-        return render_tariff(found, known_region(region), at or app.clock.now())
-
-    @router.get("/options/{option_id}")
-    async def option(
-        option_id: str,
-        region: Annotated[str | None, Query()] = None,
-        at: Annotated[AwareDatetime | None, Query()] = None,
-        token: Token = None,
-    ) -> dict[str, Any]:
-        await fresh(token)
-        found = _known(view.options, option_id, "option")
-        return render_option(found, known_region(region), at or app.clock.now())
-
-    @router.get("/tariffs/{tariff_id}/prices")
-    async def tariff_prices(
-        tariff_id: str, region: Annotated[str | None, Query()] = None, token: Token = None
-    ) -> dict[str, Any]:
-        await fresh(token)
-        found = _known(view.tariffs, tariff_id, "tariff")
-        return render_history(found, region)
-
-    @router.get("/options/{option_id}/prices")
-    async def option_prices(
-        option_id: str, region: Annotated[str | None, Query()] = None, token: Token = None
-    ) -> dict[str, Any]:
-        await fresh(token)
-        found = _known(view.options, option_id, "option")
-        return render_history(found, region)
-
-    @router.post("/tariffs", status_code=201)
-    def publish_tariff(body: TariffSpec, response: Response) -> Written:
-        details = body.model_dump(mode="json", exclude={"prices", "valid_from"}, exclude_none=False)
-        position = app.publish_tariff(details, price_table(body.prices), body.valid_from)
-        return _written(response, body.tariff_id, position)
-
-    @router.post("/options", status_code=201)
-    def publish_option(body: OptionSpec, response: Response) -> Written:
-        details = body.model_dump(mode="json", exclude={"prices", "valid_from"})
-        position = app.publish_option(details, price_table(body.prices), body.valid_from)
-        return _written(response, body.option_id, position)
-
-    @router.post("/tariffs/{tariff_id}/prices", status_code=201)
-    def change_tariff_price(tariff_id: str, body: PriceChange, response: Response) -> Written:
-        position = app.change_price(
-            app.tariff(tariff_id), body.component, body.region, body.amount, body.valid_from
+def _known_region(view: CatalogView, region: str | None) -> str | None:
+    if region is not None and region not in view.regions():
+        raise KabinetError(
+            f"unknown region '{region}'; one of: {', '.join(view.regions())}", field="region"
         )
-        return _written(response, tariff_id, position)
+    return region
 
-    @router.post("/options/{option_id}/prices", status_code=201)
-    def change_option_price(option_id: str, body: PriceChange, response: Response) -> Written:
-        position = app.change_price(
-            app.option(option_id), body.component, body.region, body.amount, body.valid_from
-        )
-        return _written(response, option_id, position)
 
-    @router.post("/tariffs/{tariff_id}/retirement", status_code=201)
-    def retire_tariff(tariff_id: str, body: Retirement, response: Response) -> Written:
-        position = app.retire_tariff(tariff_id, body.effective_at, body.replacement_tariff_id)
-        return _written(response, tariff_id, position)
+async def _hot_list(
+    request: Request, render: Callable[[CatalogView, str | None, datetime | None], Rendered]
+) -> Response:
+    """The hot path reads its few parameters itself: no per-request model solving."""
+    query, headers = request.query_params, request.headers
+    view = await _fresh(part_of(request, CatalogView), token_in(request))
+    at = _instant(query.get("at"))
+    rendered = render(view, _known_region(view, query.get("region")), at)
+    return _answer(rendered, headers.get("if-none-match"))
 
-    return router
+
+@router.get("/regions")
+async def regions(view: View) -> dict[str, list[str]]:
+    return {"regions": view.regions()}
+
+
+@router.get("/tariffs", openapi_extra=LIST_PARAMETERS)
+async def tariffs(request: Request) -> Response:
+    """Tariffs open for choice (in `region`, with its prices) at `at` (default now)."""
+    return await _hot_list(request, CatalogView.tariff_list)
+
+
+@router.get("/options", openapi_extra=LIST_PARAMETERS)
+async def options(request: Request) -> Response:
+    """Options open for connection (in `region`, with its prices) at `at` (default now)."""
+    return await _hot_list(request, CatalogView.option_list)
+
+
+@router.get("/tariffs/{tariff_id}")
+async def tariff(
+    tariff_id: str, view: View, region: RegionQuery = None, at: AtQuery = None
+) -> dict[str, Any]:
+    found = _known(view.tariffs, tariff_id, "tariff")
+    return render_tariff(found, _known_region(view, region), at or view.clock.now())
+
+
+@router.get("/options/{option_id}")
+async def option(
+    option_id: str, view: View, region: RegionQuery = None, at: AtQuery = None
+) -> dict[str, Any]:
+    found = _known(view.options, option_id, "option")
+    return render_option(found, _known_region(view, region), at or view.clock.now())
+
+
+@router.get("/tariffs/{tariff_id}/prices")
+async def tariff_prices(tariff_id: str, view: View, region: RegionQuery = None) -> dict[str, Any]:
+    return render_history(_known(view.tariffs, tariff_id, "tariff"), region)
+
+
+@router.get("/options/{option_id}/prices")
+async def option_prices(option_id: str, view: View, region: RegionQuery = None) -> dict[str, Any]:
+    return render_history(_known(view.options, option_id, "option"), region)
+
+
+@router.post("/tariffs", status_code=201)
+async def publish_tariff(body: TariffSpec, app: Catalog, response: Response) -> Written:
+    details = body.model_dump(mode="json", exclude={"prices", "valid_from"}, exclude_none=False)
+    position = await asyncio.to_thread(
+        app.publish_tariff, details, price_table(body.prices), body.valid_from
+    )
+    return _written(response, body.tariff_id, position)
+
+
+@router.post("/options", status_code=201)
+async def publish_option(body: OptionSpec, app: Catalog, response: Response) -> Written:
+    details = body.model_dump(mode="json", exclude={"prices", "valid_from"})
+    position = await asyncio.to_thread(
+        app.publish_option, details, price_table(body.prices), body.valid_from
+    )
+    return _written(response, body.option_id, position)
+
+
+async def _change_price(
+    app: CatalogApplication,
+    product_of: Callable[[str], Product],
+    product_id: str,
+    body: PriceChange,
+    response: Response,
+) -> Written:
+    def change() -> int:
+        product = product_of(product_id)
+        return app.change_price(product, body.component, body.region, body.amount, body.valid_from)
+
+    return _written(response, product_id, await asyncio.to_thread(change))
+
+
+@router.post("/tariffs/{tariff_id}/prices", status_code=201)
+async def change_tariff_price(
+    tariff_id: str, body: PriceChange, app: Catalog, response: Response
+) -> Written:
+    return await _change_price(app, app.tariff, tariff_id, body, response)
+
+
+@router.post("/options/{option_id}/prices", status_code=201)
+async def change_option_price(
+    option_id: str, body: PriceChange, app: Catalog, response: Response
+) -> Written:
+    return await _change_price(app, app.option, option_id, body, response)
+
+
+@router.post("/tariffs/{tariff_id}/retirement", status_code=201)
+async def retire_tariff(
+    tariff_id: str, body: Retirement, app: Catalog, response: Response
+) -> Written:
+    position = await asyncio.to_thread(
+        app.retire_tariff, tariff_id, body.effective_at, body.replacement_tariff_id
+    )
+    return _written(response, tariff_id, position)

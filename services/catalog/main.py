@@ -19,6 +19,7 @@ def build(settings: Settings, clock: Clock | None = None) -> ServiceParts:
         name="catalog",
         app=app,
         mapper=publishing.to_public,
-        routers=[api.create_router(app, view)],
+        routers=[api.router],
+        provides=[view],
         on_start=[view.refresh],
     )

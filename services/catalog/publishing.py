@@ -1,81 +1,78 @@
-"""Catalog's domain events → its public events (used by the outbox relay)."""
+"""Catalog's domain events → its public events: the table the outbox relay maps by.
+
+Fields named alike on both sides are copied (`regions`, `valid_from`, all of
+`PriceChanged` and `Retired`); a publication lays out its details, included package
+and prices (`recurring_fee` → `recurring_fee_kopecks`). Catalog has no internal events.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from contracts import catalog as public
-from contracts.envelope import Envelope
-from kabinet.relay import envelope_fields
-from services.catalog.domain import Option, Product, Tariff
+from kabinet.publishing import Publishing, Rule
+from services.catalog.domain import OPTION_COMPONENTS, TARIFF_COMPONENTS, Option, Tariff
+
+TARIFF_DETAILS = (
+    "tariff_id",
+    "name",
+    "description",
+    "fee_period",
+    "roaming",
+    "international_zone",
+    "corporate_only",
+)
+OPTION_DETAILS = (
+    "option_id",
+    "name",
+    "description",
+    "kind",
+    "fee_period",
+    "tariff_ids",
+    "requires_option_ids",
+    "excludes_option_ids",
+    "default_connected",
+)
 
 
-def to_public(event: Any, position: int) -> Envelope | None:
-    base = envelope_fields(event, position, "catalog")
-    if isinstance(event, Tariff.Published):
-        d = event.details
-        return public.TariffPublished(
-            **base,
-            tariff_id=d["tariff_id"],
-            name=d["name"],
-            description=d["description"],
-            recurring_fee_kopecks=event.prices["recurring_fee"],
-            fee_period=d["fee_period"],
-            change_fee_kopecks=event.prices["change_fee"],
-            included_minutes=d["included"]["minutes"],
-            included_sms=d["included"]["sms"],
-            included_mms=d["included"]["mms"],
-            included_data_mb=d["included"]["data_mb"],
-            minute_kopecks=event.prices["minute"],
-            sms_kopecks=event.prices["sms"],
-            mms_kopecks=event.prices["mms"],
-            data_mb_kopecks=event.prices["data_mb"],
-            roaming=d["roaming"],
-            international_zone=d["international_zone"],
-            regions=event.regions,
-            corporate_only=d["corporate_only"],
-            valid_from=event.valid_from,
-            available_until=d.get("available_until"),
-        )
-    if isinstance(event, Option.Published):
-        d = event.details
-        return public.OptionPublished(
-            **base,
-            option_id=d["option_id"],
-            name=d["name"],
-            description=d["description"],
-            kind=d["kind"],
-            provider=d.get("provider"),
-            connect_fee_kopecks=event.prices["connect_fee"],
-            recurring_fee_kopecks=event.prices["recurring_fee"],
-            fee_period=d["fee_period"],
-            add_fee_kopecks=event.prices["add_fee"],
-            included_minutes=d["included"]["minutes"],
-            included_sms=d["included"]["sms"],
-            included_data_mb=d["included"]["data_mb"],
-            regions=event.regions,
-            tariff_ids=d["tariff_ids"],
-            requires_option_ids=d["requires_option_ids"],
-            excludes_option_ids=d["excludes_option_ids"],
-            default_connected=d["default_connected"],
-            valid_from=event.valid_from,
-        )
-    if isinstance(event, Product.PriceChanged):
-        return public.PriceChanged(
-            **base,
-            product_kind=event.product_kind,  # type: ignore[arg-type]
-            product_id=event.product_id,
-            component=event.component,  # type: ignore[arg-type]
-            region=event.region,
-            old_kopecks=event.old_kopecks,
-            new_kopecks=event.new_kopecks,
-            valid_from=event.valid_from,
-        )
-    if isinstance(event, Tariff.Retired):
-        return public.TariffRetired(
-            **base,
-            tariff_id=event.tariff_id,
-            effective_at=event.effective_at,
-            replacement_tariff_id=event.replacement_tariff_id,
-        )
-    return None
+def _laid_out(
+    event: Tariff.Published | Option.Published,
+    details: tuple[str, ...],
+    included: tuple[str, ...],
+    components: tuple[str, ...],
+) -> dict[str, Any]:
+    """The details named, the included package as `included_*`, prices as `*_kopecks`."""
+    d = event.details
+    return {
+        **{name: d[name] for name in details},
+        **{f"included_{unit}": d["included"][unit] for unit in included},
+        **{f"{component}_kopecks": event.prices[component] for component in components},
+    }
+
+
+def _tariff(event: Tariff.Published) -> dict[str, Any]:
+    return {
+        **_laid_out(event, TARIFF_DETAILS, ("minutes", "sms", "mms", "data_mb"), TARIFF_COMPONENTS),
+        "available_until": event.details.get("available_until"),
+    }
+
+
+def _option(event: Option.Published) -> dict[str, Any]:
+    return {
+        **_laid_out(event, OPTION_DETAILS, ("minutes", "sms", "data_mb"), OPTION_COMPONENTS),
+        "provider": event.details.get("provider"),
+    }
+
+
+to_public = Publishing(
+    "catalog",
+    {
+        Tariff.Published: Rule(public.TariffPublished, expand=_tariff),
+        Tariff.PriceChanged: Rule(public.PriceChanged),
+        Tariff.Retired: Rule(public.TariffRetired),
+        Option.Published: Rule(public.OptionPublished, expand=_option),
+        Option.PriceChanged: Rule(public.PriceChanged),
+    },
+    internal=(),
+)
+"""The relay's mapper of catalog (`kabinet.relay.EventMapper`)."""

@@ -35,7 +35,7 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy kabinet contracts gateway services
+	$(BIN)/mypy kabinet contracts gateway services suite
 
 bench: $(STAMP)
 	$(BIN)/kabinet bench pipeline

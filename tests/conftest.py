@@ -15,10 +15,10 @@ from kabinet.effects import ProjectionEffects, ProjectionStore
 from kabinet.eventstore import persistence_env, schema_name
 from kabinet.logging import configure_logging
 from kabinet.runtime import create_service_app
-from kabinet.seed import CATALOG
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
-from kabinet.testing import (
+from suite.seed import CATALOG
+from suite.testing import (
     Servers,
     Stack,
     in_process,

@@ -27,13 +27,13 @@ from kabinet.clock import ManualClock
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import RELAY_TRACKING, persistence_env, schema_name
 from kabinet.runtime import create_service_app
-from kabinet.seed import newest_code
-from kabinet.servers import free_port
 from kabinet.settings import Settings
-from kabinet.testing import InProcess, Stack, wait_until
 from services.account.projections import LastTopUp
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
+from suite.seed import newest_code
+from suite.servers import free_port
+from suite.testing import InProcess, Stack, wait_until
 
 
 def numbers(count: int) -> list[str]:

@@ -19,7 +19,7 @@ from contracts.corporate import CorporateClientRegistered
 from gateway.deps import CorporateAdmin
 from kabinet.clock import ManualClock
 from kabinet.streams import ensure_stream, producer_stream_config
-from kabinet.testing import Stack
+from suite.testing import Stack
 from tests.integration.helpers import (
     activate_subscriber,
     jetstream,

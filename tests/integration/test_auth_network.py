@@ -10,7 +10,7 @@ import pytest
 
 from kabinet.clock import ManualClock
 from kabinet.settings import Settings
-from kabinet.testing import Stack
+from suite.testing import Stack
 from tests.integration.helpers import activate_subscriber, numbers, signing_stack
 
 pytestmark = pytest.mark.integration

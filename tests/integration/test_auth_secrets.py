@@ -21,9 +21,9 @@ from contracts.subjects import PRODUCERS, stream_name
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import persistence_env, schema_name
 from kabinet.settings import Settings
-from kabinet.stack import serve_command
-from kabinet.testing import env_of, wait_until
 from services.auth.manage import AuthApplication
+from suite.stack import serve_command
+from suite.testing import env_of, wait_until
 from tests.integration.helpers import (
     activate_subscriber,
     code_from_outbox,

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kabinet.seed import DEMO_PASSWORD
-from kabinet.servers import free_port
 from kabinet.settings import SERVICES
+from suite.seed import DEMO_PASSWORD
+from suite.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +37,7 @@ class Up:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kabinet.cli", "up"],
+            [sys.executable, "-m", "suite.cli", "up"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -14,8 +14,8 @@ import httpx
 import psutil
 
 from kabinet.settings import Settings
-from kabinet.stack import serve_command, wait_ready
-from kabinet.testing import env_of
+from suite.stack import serve_command, wait_ready
+from suite.testing import env_of
 
 
 @dataclass

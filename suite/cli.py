@@ -74,8 +74,8 @@ def serve(
 @app.command()
 def up() -> None:
     """Start NATS, PostgreSQL, every service and the gateway; seed demo data; wait for Ctrl-C."""
-    from kabinet.seed import DEMO_PASSWORD, seed
-    from kabinet.stack import Stack
+    from suite.seed import DEMO_PASSWORD, seed
+    from suite.stack import Stack
 
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json, service="up")
@@ -105,7 +105,7 @@ def up() -> None:
 @app.command("seed")
 def seed_command() -> None:
     """Load the demo subscribers into a running stack (KABINET_OPS_TOKEN required)."""
-    from kabinet.seed import seed
+    from suite.seed import seed
 
     settings = Settings()
     if not settings.ops_token:
@@ -122,8 +122,8 @@ def bench_pipeline(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Raw JetStream baselines, relay and consumer rates, end-to-end latency, memory."""
-    from kabinet.bench.env import run_loop
-    from kabinet.bench.pipeline import run
+    from suite.bench.env import run_loop
+    from suite.bench.pipeline import run
 
     sys.exit(run_loop(run(events=events, rate=rate, seconds=seconds, strict=strict)))
 
@@ -135,8 +135,8 @@ def bench_catalog(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Tariff list throughput and p99 next to a bare FastAPI endpoint, same run."""
-    from kabinet.bench.catalog import run
-    from kabinet.bench.env import run_loop
+    from suite.bench.catalog import run
+    from suite.bench.env import run_loop
 
     sys.exit(run_loop(run(seconds=seconds, connections=connections, strict=strict)))
 
@@ -149,8 +149,8 @@ def bench_payments(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Top-ups/s through the gateway, charges/s from NATS, p50/p99, raw save rate."""
-    from kabinet.bench.env import run_loop
-    from kabinet.bench.payments import run
+    from suite.bench.env import run_loop
+    from suite.bench.payments import run
 
     sys.exit(run_loop(run(topups, charges, concurrency, strict)))
 

@@ -21,12 +21,13 @@ import aiohttp
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from kabinet import consistency, seed
-from kabinet.bench.env import say, settle_heap
-from kabinet.bench.procs import Children, CpuMeter, listening_pid
+from kabinet import consistency
 from kabinet.client import Reply, pooled_session, request
 from kabinet.money import format_rub, parse_rub
 from kabinet.settings import Settings
+from suite import seed
+from suite.bench.env import say, settle_heap
+from suite.bench.procs import Children, CpuMeter, listening_pid
 
 # Account checks an activation against its copy of the catalog, so the catalog runs too;
 # subscribers sign in through auth.

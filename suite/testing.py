@@ -21,8 +21,8 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from kabinet.servers import EmbeddedNats, EmbeddedPostgres, free_port
 from kabinet.settings import Settings
+from suite.servers import EmbeddedNats, EmbeddedPostgres, free_port
 
 
 @dataclass
@@ -153,7 +153,7 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def in_process(settings: Settings, *names: str) -> AsyncIterator[Stack]:
-    from kabinet.cli import build_app
+    from suite.cli import build_app
 
     stack = Stack(settings)
     try:
@@ -181,7 +181,7 @@ def env_of(settings: Settings, **extra: str) -> dict[str, str]:
 
 def spawn(name: str, settings: Settings, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
     """`kabinet serve <name>` as a child process with these settings."""
-    from kabinet.stack import serve_command
+    from suite.stack import serve_command
 
     return subprocess.Popen([*serve_command(name), *args], env=env_of(settings, **extra_env))
 

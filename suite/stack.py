@@ -12,14 +12,14 @@ from pathlib import Path
 
 import httpx
 
-from kabinet.servers import EmbeddedNats, EmbeddedPostgres
 from kabinet.settings import SERVICES, Settings
+from suite.servers import EmbeddedNats, EmbeddedPostgres
 
 PROCESSES: tuple[str, ...] = (*SERVICES, "gateway")
 
 
 def serve_command(name: str) -> list[str]:
-    return [sys.executable, "-m", "kabinet.cli", "serve", name]
+    return [sys.executable, "-m", "suite.cli", "serve", name]
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

@@ -15,19 +15,19 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from kabinet.bench import baseline, kit
-from kabinet.bench.env import (
+from kabinet.logging import configure_logging
+from kabinet.settings import Settings
+from suite.bench import baseline, kit
+from suite.bench.env import (
     bench_servers,
     bench_settings,
     drop_namespace,
     new_namespace,
     say,
 )
-from kabinet.bench.load import PROCESSES, LoadResult, latency_run
-from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
-from kabinet.logging import configure_logging
-from kabinet.settings import Settings
-from kabinet.testing import Servers
+from suite.bench.load import PROCESSES, LoadResult, latency_run
+from suite.bench.report import Floor, Report, ms, percentile, rate, ratio, times
+from suite.testing import Servers
 
 RELAY_FLOOR = 0.5
 P99_FLOOR_MS = 100.0

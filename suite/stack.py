@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 
-from kabinet.settings import SERVICES, Settings
+from kabinet.settings import Settings
+from services.payments.acquirer.settings import AcquirerSettings
+from suite.registry import PROCESSES
 from suite.servers import EmbeddedNats, EmbeddedPostgres
-
-PROCESSES: tuple[str, ...] = (*SERVICES, "gateway")
 
 
 def serve_command(name: str) -> list[str]:
@@ -71,8 +71,6 @@ class Stack:
 
     def start_acquirer(self, env: dict[str, str]) -> None:
         """The card acquirer simulator (services/payments/acquirer), with this run's secret."""
-        from services.payments.acquirer.settings import AcquirerSettings
-
         env.setdefault("KABINET_ACQUIRER_SECRET", secrets.token_urlsafe(24))
         env.setdefault(
             "KABINET_ACQUIRER_CALLBACK_URL",

@@ -36,6 +36,7 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy kabinet contracts gateway services suite
+	$(BIN)/lint-imports --no-logo
 
 bench: $(STAMP)
 	$(BIN)/kabinet bench pipeline

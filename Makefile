@@ -35,7 +35,8 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy kabinet contracts gateway services
+	$(BIN)/mypy kabinet contracts gateway services suite
+	$(BIN)/lint-imports --no-logo
 
 bench: $(STAMP)
 	$(BIN)/kabinet bench pipeline

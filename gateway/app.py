@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from gateway.keyring import KeyRing
 from gateway.routes import ROUTERS
 from gateway.services import Services, ServiceUnavailable, unavailable
+from gateway.settings import GatewaySettings
 from kabinet.clock import Clock, SystemClock
 from kabinet.http import EdgeMiddleware, install_problem_handlers
 from kabinet.runtime import operational_router
@@ -28,8 +29,11 @@ async def _on_unavailable(_: Request, exc: Exception) -> JSONResponse:
     return unavailable(exc)
 
 
-def create_gateway(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    """`clock` is the time access tokens are checked against (tests pass auth's)."""
+def create_gateway(
+    settings: Settings, clock: Clock | None = None, own: GatewaySettings | None = None
+) -> FastAPI:
+    """`clock` is the time access tokens are checked against (tests pass auth's); `own`,
+    the gateway's own settings (read from the environment unless given)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,6 +42,7 @@ def create_gateway(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     app = FastAPI(title="kabinet", version="1", lifespan=lifespan)
     app.state.settings = settings
+    app.state.gateway_settings = own or GatewaySettings()
     app.state.services = Services(settings)
     app.state.clock = clock or SystemClock()
     app.state.keyring = KeyRing()

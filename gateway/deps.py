@@ -15,6 +15,7 @@ from fastapi import Depends, Header, Query, Request, Response
 
 from gateway.keyring import KeyRing
 from gateway.services import Services, ServiceUnavailable, relay
+from gateway.settings import GatewaySettings
 from kabinet import consistency, tokens
 from kabinet.clock import Clock
 from kabinet.domain import KabinetError
@@ -43,6 +44,11 @@ def services_of(request: Request) -> Services:
 
 def settings_of(request: Request) -> Settings:
     found: Settings = request.app.state.settings
+    return found
+
+
+def gateway_settings_of(request: Request) -> GatewaySettings:
+    found: GatewaySettings = request.app.state.gateway_settings
     return found
 
 

@@ -9,10 +9,11 @@ import aiohttp
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
+from gateway.settings import upstream_urls
 from kabinet import consistency, context
 from kabinet.client import Reply, pooled_session, request
 from kabinet.http import PROBLEM, problem
-from kabinet.settings import SERVICES, Settings
+from kabinet.settings import Settings
 
 PASSED_HEADERS = (consistency.HEADER, "Kabinet-Stale")
 
@@ -30,7 +31,7 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._session: aiohttp.ClientSession | None = None
-        self._bases = {name: settings.url_of(name).rstrip("/") for name in SERVICES}
+        self._bases = upstream_urls(settings)
 
     @property
     def session(self) -> aiohttp.ClientSession:

@@ -1,25 +1,32 @@
-"""Settings of every kabinet process, read from `KABINET_*` environment variables."""
+"""Settings every kabinet process shares, read from `KABINET_*` environment variables.
+
+Nothing here names a service: a service's own knobs are its settings module
+(`KABINET_<SERVICE>_*`), and where each process answers is data (`ports`, `urls`) that
+the application shell fills in from its registry (`Settings.addressed`).
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES: tuple[str, ...] = ("auth", "account", "catalog", "payments", "detailing", "corporate")
 
-DEFAULT_PORTS: dict[str, int] = {
-    "gateway": 8000,
-    "auth": 8101,
-    "account": 8102,
-    "catalog": 8103,
-    "payments": 8104,
-    "detailing": 8105,
-    "corporate": 8106,
-}
+class Address(BaseSettings):
+    """Where one named process answers: `KABINET_<NAME>_PORT` and `KABINET_<NAME>_URL`
+    (read by `Address.of(name)`: the name is data, the kit knows no process)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    port: int | None = None
+    url: str | None = None
+
+    @classmethod
+    def of(cls, name: str) -> Address:
+        return cls(_env_prefix=f"KABINET_{name.upper()}_")  # type: ignore[call-arg]
 
 
 class Settings(BaseSettings):
@@ -37,13 +44,6 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     var_dir: Path = Path("var")
     host: str = "127.0.0.1"
-    gateway_port: int = DEFAULT_PORTS["gateway"]
-    auth_port: int = DEFAULT_PORTS["auth"]
-    account_port: int = DEFAULT_PORTS["account"]
-    catalog_port: int = DEFAULT_PORTS["catalog"]
-    payments_port: int = DEFAULT_PORTS["payments"]
-    detailing_port: int = DEFAULT_PORTS["detailing"]
-    corporate_port: int = DEFAULT_PORTS["corporate"]
     nats_port: int = 4322
     partitions: int = Field(default=16, ge=1, le=1024)
     replica: int = Field(default=0, ge=0)
@@ -70,80 +70,40 @@ class Settings(BaseSettings):
     stream_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream replicas per stream."
     )
-    auth_url: str | None = None
-    account_url: str | None = None
-    catalog_url: str | None = None
-    payments_url: str | None = None
-    detailing_url: str | None = None
-    corporate_url: str | None = None
     stream_max_age_days: int = Field(default=0, ge=0, description="0 keeps events forever.")
     fault: str | None = Field(
         default=None, description="Test-only fault hook, e.g. exit_after_commit:3."
     )
+    ports: dict[str, int] = Field(
+        default_factory=dict, description="Each process's port, by name (see `addressed`)."
+    )
+    urls: dict[str, str] = Field(
+        default_factory=dict, description="Each process's URL where it is not host and port."
+    )
 
-    # auth: sign-in, codes, sessions (KABINET_AUTH_*)
-    auth_access_ttl: int = Field(
-        default=300, ge=30, le=600, description="Seconds an access token (JWT) is valid."
-    )
-    auth_idle_timeout: int = Field(
-        default=30 * 60, ge=60, description="A session ends after this many idle seconds."
-    )
-    auth_absolute_timeout: int = Field(
-        default=12 * 3600, ge=60, description="A session ends this long after it started."
-    )
-    auth_remember_me_timeout: int = Field(
-        default=30 * 86400, ge=60, description="Idle and absolute limit with 'remember me'."
-    )
-    auth_otp_ttl: int = Field(default=300, ge=30, le=900, description="Seconds a code is valid.")
-    auth_otp_max_attempts: int = Field(default=5, ge=1, le=10)
-    auth_otp_number_per_minute: int = Field(default=1, ge=1, description="Codes per number.")
-    auth_otp_number_per_hour: int = Field(default=5, ge=1, description="Codes per number.")
-    auth_otp_ip_per_hour: int = Field(default=60, ge=1, description="Codes per client IP.")
-    auth_login_ip_per_hour: int = Field(
-        default=300, ge=1, description="Password login attempts per client IP."
-    )
-    auth_otp_pepper: str | None = Field(
-        default=None,
-        description="Key of the codes' HMAC; unset: one is made once and kept in auth's schema.",
-    )
-    auth_free_failures: int = Field(
-        default=3, ge=1, description="Failed logins of a number before delays start."
-    )
-    auth_max_delay: int = Field(
-        default=900, ge=1, description="Longest delay, in seconds, after failed logins."
-    )
-    auth_trusted_proxies: str = Field(
-        default="",
-        description="Comma-separated addresses/networks of the operator's enriching proxies.",
-    )
-    auth_network_header: str = Field(
-        default="X-Msisdn", description="Header in which a trusted proxy names the number."
-    )
-    auth_network_ttl: int = Field(default=120, ge=10, description="Seconds to confirm by USSD.")
-    auth_ussd_callback_key: str | None = Field(
-        default=None, description="Bearer key the USSD gateway sends on its callback."
-    )
-    auth_sms_provider_url: str | None = None
-    auth_sms_provider_key: str | None = None
-    auth_sms_hourly_cap: int = Field(
-        default=1_000, ge=0, description="Most SMS sent per hour; beyond it, refused + alarm."
-    )
-    auth_sms_retries: int = Field(default=3, ge=0, le=10)
-    auth_smtp_host: str | None = None
-    auth_smtp_port: int = 25
-    auth_smtp_sender: str = "kabinet@localhost"
-    auth_smtp_user: str | None = None
-    auth_smtp_password: str | None = None
-    auth_smtp_starttls: bool = False
+    def addressed(self, default_ports: Mapping[str, int]) -> Self:
+        """A copy that knows where each of these processes answers: `KABINET_<NAME>_PORT`
+        (else its default port) and `KABINET_<NAME>_URL`; ports and URLs set already win."""
+        ports: dict[str, int] = {}
+        urls: dict[str, str] = {}
+        for name, default in default_ports.items():
+            found = Address.of(name)
+            ports[name] = found.port or default
+            if found.url:
+                urls[name] = found.url
+        return self.model_copy(
+            update={"ports": {**ports, **self.ports}, "urls": {**urls, **self.urls}}
+        )
 
     def port_of(self, name: str) -> int:
-        port: int = getattr(self, f"{name}_port")
-        return port
+        try:
+            return self.ports[name]
+        except KeyError:
+            raise LookupError(f"no port is known for {name!r}") from None
 
     def url_of(self, name: str) -> str:
-        """Where a service answers: `KABINET_<NAME>_URL` if set, else host and port."""
-        configured: str | None = getattr(self, f"{name}_url", None)
-        return configured or f"http://{self.host}:{self.port_of(name)}"
+        """Where a process answers: `KABINET_<NAME>_URL` if set, else host and port."""
+        return self.urls.get(name) or f"http://{self.host}:{self.port_of(name)}"
 
     @property
     def nats_servers(self) -> list[str]:
@@ -153,8 +113,3 @@ class Settings(BaseSettings):
     def owns_partition(self, partition: int) -> bool:
         """Replica i of R handles partitions p ≡ i (mod R)."""
         return partition % self.replicas == self.replica % self.replicas
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -15,10 +15,10 @@ from kabinet.effects import ProjectionEffects, ProjectionStore
 from kabinet.eventstore import persistence_env, schema_name
 from kabinet.logging import configure_logging
 from kabinet.runtime import create_service_app
-from kabinet.seed import CATALOG
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
-from kabinet.testing import (
+from suite.seed import CATALOG
+from suite.testing import (
     Servers,
     Stack,
     in_process,
@@ -102,17 +102,20 @@ async def create_streams(settings: Settings) -> None:
 
 
 QUIET_LIMITS = {
-    "auth_otp_number_per_minute": 1_000,
-    "auth_otp_number_per_hour": 1_000,
-    "auth_otp_ip_per_hour": 1_000_000,
-    "auth_login_ip_per_hour": 1_000_000,
+    "KABINET_AUTH_OTP_NUMBER_PER_MINUTE": "1000",
+    "KABINET_AUTH_OTP_NUMBER_PER_HOUR": "1000",
+    "KABINET_AUTH_OTP_IP_PER_HOUR": "1000000",
+    "KABINET_AUTH_LOGIN_IP_PER_HOUR": "1000000",
 }
-"""Sign-in limits the suite never reaches: every test signs in from 127.0.0.1."""
+"""Sign-in limits the suite never reaches: every test signs in from 127.0.0.1. Auth's own
+settings (`AuthSettings`) read them, unless a test gives a limit it checks."""
 
 
 @pytest.fixture
-async def settings(servers: Servers) -> AsyncIterator[Settings]:
-    isolated = isolated_settings(servers, **QUIET_LIMITS)
+async def settings(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Settings]:
+    for name, value in QUIET_LIMITS.items():
+        monkeypatch.setenv(name, value)
+    isolated = isolated_settings(servers)
     prefill_catalog(isolated)
     await create_streams(isolated)
     yield isolated

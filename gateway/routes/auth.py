@@ -34,6 +34,7 @@ from gateway.deps import (
     Who,
     check_csrf,
     clock_of,
+    gateway_settings_of,
     json_body,
     services_of,
     settings_of,
@@ -67,7 +68,7 @@ def _trusted(request: Request) -> bool:
         address = ipaddress.ip_address(peer)
     except ValueError:
         return False
-    return any(address in net for net in _networks(settings_of(request).auth_trusted_proxies))
+    return any(address in net for net in _networks(gateway_settings_of(request).trusted_proxies))
 
 
 def client_headers(request: Request, channel: str, who: Caller | None = None) -> dict[str, str]:
@@ -78,7 +79,7 @@ def client_headers(request: Request, channel: str, who: Caller | None = None) ->
     if _trusted(request):
         hops = request.headers.get("X-Forwarded-For", "").split(",")
         headers["Kabinet-Client-Ip"] = hops[-1].strip() or peer
-        number = request.headers.get(settings_of(request).auth_network_header)
+        number = request.headers.get(gateway_settings_of(request).network_header)
         with contextlib.suppress(MsisdnError):  # no number, or not one: no network login
             headers[NETWORK_HEADER] = normalize_msisdn(number or "")
     if agent := request.headers.get("User-Agent"):

@@ -23,6 +23,7 @@ from services.auth.api import ClientOf
 from services.auth.devphones import DevPhones
 from services.auth.domain import SignInFailed
 from services.auth.manage import AuthApplication
+from services.auth.settings import AuthSettings
 
 
 def bearer(authorization: Annotated[str | None, Header()] = None) -> str:
@@ -104,7 +105,9 @@ def create_router(app: AuthApplication) -> APIRouter:
     return router
 
 
-def ussd_callback_router(app: AuthApplication, settings: Settings) -> APIRouter:
+def ussd_callback_router(
+    app: AuthApplication, settings: Settings, auth: AuthSettings
+) -> APIRouter:
     """The operator's USSD gateway reports the phone's answer here (never via the gateway)."""
     router = APIRouter(tags=["internal"])
 
@@ -112,7 +115,7 @@ def ussd_callback_router(app: AuthApplication, settings: Settings) -> APIRouter:
     async def answer(
         body: UssdAnswer, authorization: Annotated[str | None, Header()] = None
     ) -> Response:
-        key = settings.auth_ussd_callback_key
+        key = auth.ussd_callback_key
         given = (authorization or "").removeprefix("Bearer ")
         if key is not None and not secrets.compare_digest(given, key):
             raise SignInFailed("USSD gateway credential required", field="Authorization")

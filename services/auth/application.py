@@ -17,7 +17,6 @@ from eventsourcing.application import AggregateNotFoundError
 
 from kabinet.clock import Clock, SystemClock
 from kabinet.eventstore import KabinetApplication
-from kabinet.settings import Settings
 from kabinet.tokens import AccessClaims, InvalidToken
 from services.auth.domain import Client, DelayPolicy, SignInFailed, TooManyRequests
 from services.auth.keys import AuthKeys
@@ -27,6 +26,7 @@ from services.auth.passwords import Passwords
 from services.auth.projections import Directory
 from services.auth.quota import HourlyQuota
 from services.auth.sessions import Session, SessionLimits
+from services.auth.settings import AuthSettings
 
 T = TypeVar("T")
 
@@ -44,23 +44,23 @@ class Policy:
     network_ttl: int = 120
 
     @classmethod
-    def of(cls, settings: Settings) -> Policy:
+    def of(cls, settings: AuthSettings) -> Policy:
         return cls(
-            access_ttl=settings.auth_access_ttl,
-            otp_ttl=settings.auth_otp_ttl,
-            otp_max_attempts=settings.auth_otp_max_attempts,
+            access_ttl=settings.access_ttl,
+            otp_ttl=settings.otp_ttl,
+            otp_max_attempts=settings.otp_max_attempts,
             sends=SendLimits(
-                settings.auth_otp_number_per_minute, settings.auth_otp_number_per_hour
+                settings.otp_number_per_minute, settings.otp_number_per_hour
             ),
-            otp_ip_per_hour=settings.auth_otp_ip_per_hour,
-            login_ip_per_hour=settings.auth_login_ip_per_hour,
-            delays=DelayPolicy(settings.auth_free_failures, settings.auth_max_delay),
+            otp_ip_per_hour=settings.otp_ip_per_hour,
+            login_ip_per_hour=settings.login_ip_per_hour,
+            delays=DelayPolicy(settings.free_failures, settings.max_delay),
             sessions=SessionLimits(
-                settings.auth_idle_timeout,
-                settings.auth_absolute_timeout,
-                settings.auth_remember_me_timeout,
+                settings.idle_timeout,
+                settings.absolute_timeout,
+                settings.remember_me_timeout,
             ),
-            network_ttl=settings.auth_network_ttl,
+            network_ttl=settings.network_ttl,
         )
 
 

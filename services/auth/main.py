@@ -15,49 +15,54 @@ from services.auth.manage import AuthApplication
 from services.auth.notices import LoginNotices, Mailer
 from services.auth.projections import Directory
 from services.auth.quota import HourlyQuota
+from services.auth.settings import AuthSettings
 from services.auth.sms import DevOutbox, HttpSmsProvider, SmsPort, Unconfigured
 from services.auth.ussd import DevUssd
 
 
-def build(settings: Settings, clock: Clock | None = None) -> ServiceParts:
+def build(
+    settings: Settings, clock: Clock | None = None, auth: AuthSettings | None = None
+) -> ServiceParts:
+    """`auth`: the service's own settings, read from `KABINET_AUTH_*` unless given."""
     clock = clock or SystemClock()
+    auth = auth or AuthSettings()
     app = AuthApplication(
-        env=persistence_env(settings, "auth", serving=True), clock=clock, policy=Policy.of(settings)
+        env=persistence_env(settings, "auth", serving=True), clock=clock, policy=Policy.of(auth)
     )
     store = ProjectionStore(app.factory.datastore, schema_name("auth", settings.namespace))  # type: ignore[attr-defined]
     directory = Directory(store)
-    keys = AuthKeys(store, settings.auth_otp_pepper)
+    keys = AuthKeys(store, auth.otp_pepper)
     quota = HourlyQuota(store)
     app.attach(directory, keys, quota)
     phones = DevPhones(store, clock)
     ussd = DevUssd(phones)
     sms: SmsPort = DevOutbox(phones) if settings.profile == "dev" else Unconfigured()
     background = []
-    if settings.auth_sms_provider_url:
+    if auth.sms_provider_url:
         provider = HttpSmsProvider(
-            settings.auth_sms_provider_url,
-            settings.auth_sms_provider_key,
+            auth.sms_provider_url,
+            auth.sms_provider_key,
             quota,
             clock,
-            hourly_cap=settings.auth_sms_hourly_cap,
-            retries=settings.auth_sms_retries,
+            hourly_cap=auth.sms_hourly_cap,
+            retries=auth.sms_retries,
         )
         sms, background = provider, [provider.run]
     mailer = None
-    if settings.auth_smtp_host:
+    if auth.smtp_host:
         mailer = Mailer(
-            settings.auth_smtp_host,
-            settings.auth_smtp_port,
-            settings.auth_smtp_sender,
-            settings.auth_smtp_user,
-            settings.auth_smtp_password,
-            settings.auth_smtp_starttls,
+            auth.smtp_host,
+            auth.smtp_port,
+            auth.smtp_sender,
+            auth.smtp_user,
+            auth.smtp_password,
+            auth.smtp_starttls,
         )
     notices = LoginNotices(sms, mailer, store.schema)
     routers = [
         api.create_router(app, sms, ussd),
         api_manage.create_router(app),
-        api_manage.ussd_callback_router(app, settings),
+        api_manage.ussd_callback_router(app, settings, auth),
     ]
     if settings.profile == "dev":
         routers.append(api_manage.dev_router(phones))

@@ -22,18 +22,20 @@ from nats.js import JetStreamContext
 
 from contracts.envelope import Envelope
 from contracts.subjects import partition_of, stream_name, subject, upstream_name
+from gateway.settings import GatewaySettings
 from kabinet import consistency
 from kabinet.clock import ManualClock
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import RELAY_TRACKING, persistence_env, schema_name
 from kabinet.runtime import create_service_app
-from kabinet.seed import newest_code
-from kabinet.servers import free_port
 from kabinet.settings import Settings
-from kabinet.testing import InProcess, Stack, wait_until
 from services.account.projections import LastTopUp
+from services.auth.settings import AuthSettings
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
+from suite.seed import newest_code
+from suite.servers import free_port
+from suite.testing import InProcess, Stack, wait_until
 
 
 def numbers(count: int) -> list[str]:
@@ -267,23 +269,26 @@ async def running_apps(settings: Settings, apps: dict[str, FastAPI]) -> AsyncIte
 
 @asynccontextmanager
 async def signing_stack(
-    settings: Settings, clock: ManualClock, **overrides: Any
+    settings: Settings,
+    clock: ManualClock,
+    auth: AuthSettings | None = None,
+    gateway: GatewaySettings | None = None,
 ) -> AsyncIterator[Stack]:
     """account, auth, payments and the gateway, with auth and the gateway on `clock`
-    (session limits and token expiry move with it) and these settings changed."""
+    (session limits and token expiry move with it), and auth's and the gateway's own
+    settings as given."""
     from gateway.app import create_gateway
     from services.account.main import build as build_account
     from services.auth.main import build as build_auth
     from services.payments.main import build as build_payments
 
-    changed = settings.model_copy(update=overrides)
     apps = {
-        "account": create_service_app(build_account(changed), changed),
-        "auth": create_service_app(build_auth(changed, clock), changed),
-        "payments": create_service_app(build_payments(changed), changed),
-        "gateway": create_gateway(changed, clock),
+        "account": create_service_app(build_account(settings), settings),
+        "auth": create_service_app(build_auth(settings, clock, auth), settings),
+        "payments": create_service_app(build_payments(settings), settings),
+        "gateway": create_gateway(settings, clock, gateway),
     }
-    async with running_apps(changed, apps) as stack:
+    async with running_apps(settings, apps) as stack:
         yield stack
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from kabinet.testing import Stack
 from services.account.application import puk_matches
 from services.account.domain import Subscriber
+from suite.testing import Stack
 from tests.integration.helpers import me, sign_in
 
 TOKEN = "Kabinet-Consistency-Token"

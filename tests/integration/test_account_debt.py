@@ -8,7 +8,7 @@ from contracts.payments import BalanceExhausted, PaymentPosted
 from contracts.subjects import partition_of, subject
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
-from kabinet.testing import in_process
+from suite.testing import in_process
 from tests.integration.helpers import jetstream, payments_event
 from tests.integration.test_account import activate, me, problem_of
 

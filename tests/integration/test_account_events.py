@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from contracts.registry import parse_event
-from kabinet.testing import Stack
+from suite.testing import Stack
 from tests.integration.helpers import read_stream
 from tests.integration.test_account import activate, me
 

@@ -19,7 +19,8 @@ from contracts.corporate import CorporateClientRegistered
 from gateway.deps import CorporateAdmin
 from kabinet.clock import ManualClock
 from kabinet.streams import ensure_stream, producer_stream_config
-from kabinet.testing import Stack
+from services.auth.settings import AuthSettings
+from suite.testing import Stack
 from tests.integration.helpers import (
     activate_subscriber,
     jetstream,
@@ -126,7 +127,7 @@ async def test_a_tampered_forged_or_expired_token_is_refused(
             for case, t in cases.items()
         }
         fine = await client.get(f"{ME}/profile", headers={"Authorization": f"Bearer {good}"})
-        clock.advance(timedelta(seconds=auth_stack.settings.auth_access_ttl))
+        clock.advance(timedelta(seconds=AuthSettings().access_ttl))
         expired = await client.get(f"{ME}/profile", headers={"Authorization": f"Bearer {good}"})
     for case, answer in answers.items():
         assert answer.status_code == 401, case

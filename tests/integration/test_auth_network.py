@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from gateway.settings import GatewaySettings
 from kabinet.clock import ManualClock
 from kabinet.settings import Settings
-from kabinet.testing import Stack
+from suite.testing import Stack
 from tests.integration.helpers import activate_subscriber, numbers, signing_stack
 
 pytestmark = pytest.mark.integration
@@ -21,7 +22,8 @@ NETWORK = "/api/v1/auth/network"
 
 @pytest.fixture
 async def network_stack(settings: Settings, clock: ManualClock) -> AsyncIterator[Stack]:
-    async with signing_stack(settings, clock, auth_trusted_proxies="10.20.0.0/16") as stack:
+    proxies = GatewaySettings(trusted_proxies="10.20.0.0/16")
+    async with signing_stack(settings, clock, gateway=proxies) as stack:
         yield stack
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from kabinet.clock import ManualClock
 from kabinet.settings import Settings
+from services.auth.settings import AuthSettings
 from tests.integration.helpers import (
     Inbox,
     activate_subscriber,
@@ -31,9 +32,9 @@ async def test_a_new_login_is_notified_by_email_and_sms_as_the_subscriber_chose(
 ) -> None:
     inbox, port = smtp
     (msisdn,) = numbers(1)
-    smtp_settings = {"auth_smtp_host": "127.0.0.1", "auth_smtp_port": port}
+    smtp_settings = AuthSettings(smtp_host="127.0.0.1", smtp_port=port)
     async with (
-        signing_stack(settings, clock, **smtp_settings) as stack,
+        signing_stack(settings, clock, smtp_settings) as stack,
         stack.client() as client,
     ):
         activated = await activate_subscriber(

@@ -16,14 +16,17 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic_settings import BaseSettings
 
 from contracts.subjects import PRODUCERS, stream_name
+from gateway.settings import GatewaySettings
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import persistence_env, schema_name
 from kabinet.settings import Settings
-from kabinet.stack import serve_command
-from kabinet.testing import env_of, wait_until
 from services.auth.manage import AuthApplication
+from services.auth.settings import AuthSettings
+from suite.stack import serve_command
+from suite.testing import env_of, wait_until
 from tests.integration.helpers import (
     activate_subscriber,
     code_from_outbox,
@@ -39,13 +42,14 @@ PROCESSES = ("account", "auth", "gateway")
 
 
 @asynccontextmanager
-async def served(settings: Settings, logs: Path) -> AsyncIterator[None]:
-    """The processes, each logging to `logs/<name>.log`; stopped with SIGTERM."""
+async def served(settings: Settings, logs: Path, *own: BaseSettings) -> AsyncIterator[None]:
+    """The processes, with these services' own settings, each logging to
+    `logs/<name>.log`; stopped with SIGTERM."""
     children: list[subprocess.Popen[bytes]] = []
     try:
         for name in PROCESSES:
             with (logs / f"{name}.log").open("wb") as sink:
-                env = env_of(settings, KABINET_LOG_LEVEL="INFO", KABINET_LOG_JSON="true")
+                env = env_of(settings, *own, KABINET_LOG_LEVEL="INFO", KABINET_LOG_JSON="true")
                 children.append(subprocess.Popen(serve_command(name), env=env, stderr=sink))
         async with httpx.AsyncClient() as probe:
             for name in PROCESSES:
@@ -187,16 +191,11 @@ async def test_no_code_password_hash_or_token_reaches_an_event_or_a_log_line(
     settings: Settings, smtp: int, tmp_path: Path
 ) -> None:
     (msisdn,) = numbers(1)
-    settings = settings.model_copy(
-        update={
-            "auth_smtp_host": "127.0.0.1",
-            "auth_smtp_port": smtp,
-            "auth_trusted_proxies": "127.0.0.1/32",
-        }
-    )
+    auth_settings = AuthSettings(smtp_host="127.0.0.1", smtp_port=smtp)
+    gateway_settings = GatewaySettings(trusted_proxies="127.0.0.1/32")
     secrets = Secrets()
     async with (
-        served(settings, tmp_path),
+        served(settings, tmp_path, auth_settings, gateway_settings),
         httpx.AsyncClient(base_url=settings.url_of("gateway"), timeout=30) as client,
         httpx.AsyncClient(base_url=settings.url_of("auth"), timeout=30) as auth,
     ):

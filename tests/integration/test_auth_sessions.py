@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kabinet.clock import ManualClock
-from kabinet.testing import Stack
+from suite.testing import Stack
 from tests.integration.helpers import activate_subscriber, code_from_outbox, numbers, signed_in
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,8 @@ import pytest
 
 from kabinet.clock import ManualClock
 from kabinet.settings import Settings
-from kabinet.testing import Stack
+from services.auth.settings import AuthSettings
+from suite.testing import Stack
 from tests.integration.helpers import (
     activate_subscriber,
     code_from_outbox,
@@ -180,8 +181,8 @@ async def test_codes_per_number_are_limited_per_minute_and_per_hour_with_retry_a
     settings: Settings, clock: ManualClock
 ) -> None:
     (msisdn,) = numbers(1)
-    limits = {"auth_otp_number_per_minute": 1, "auth_otp_number_per_hour": 5}
-    async with signing_stack(settings, clock, **limits) as stack, stack.client() as client:
+    limits = AuthSettings(otp_number_per_minute=1, otp_number_per_hour=5)
+    async with signing_stack(settings, clock, limits) as stack, stack.client() as client:
         activated = await activate_subscriber(client, stack.ops_headers, msisdn)
         first = await ask_code(client, msisdn, activated)
         too_soon = await ask_code(client, msisdn)
@@ -206,7 +207,7 @@ async def test_codes_per_number_are_limited_per_minute_and_per_hour_with_retry_a
 async def test_codes_per_client_address_are_limited(settings: Settings, clock: ManualClock) -> None:
     first, second, third = numbers(3)
     async with (
-        signing_stack(settings, clock, auth_otp_ip_per_hour=2) as stack,
+        signing_stack(settings, clock, AuthSettings(otp_ip_per_hour=2)) as stack,
         stack.client() as client,
     ):
         answers = [await ask_code(client, m) for m in (first, second, third)]

@@ -17,13 +17,13 @@ from fastapi import FastAPI, Request, Response
 from kabinet.clock import ManualClock
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import persistence_env, schema_name
-from kabinet.servers import free_port
 from kabinet.settings import Settings
-from kabinet.testing import InProcess
 from services.auth import sms as sms_module
 from services.auth.manage import AuthApplication
 from services.auth.quota import HourlyQuota
 from services.auth.sms import HttpSmsProvider, Sms, SmsRefused
+from suite.servers import free_port
+from suite.testing import InProcess
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import httpx
 
 from kabinet import consistency
 from kabinet.clock import ManualClock
-from kabinet.seed import CATALOG
-from kabinet.testing import Stack
+from suite.seed import CATALOG
+from suite.testing import Stack
 from tests.integration.helpers import sign_in
 
 TOKEN = "Kabinet-Consistency-Token"

@@ -15,12 +15,12 @@ from nats.js import JetStreamContext
 from contracts.subjects import stream_name
 from kabinet.eventstore import RELAY_TRACKING, persistence_env
 from kabinet.relay import TRACK_EVERY, OutboxRelay
-from kabinet.servers import EmbeddedNats
 from kabinet.settings import Settings
-from kabinet.testing import in_process, spawn, wait_until
 from services.account import publishing
 from services.account.application import AccountApplication
 from services.account.domain import Subscriber
+from suite.servers import EmbeddedNats
+from suite.testing import in_process, spawn, wait_until
 from tests.integration.helpers import (
     AccountProjections,
     bulk_top_ups,

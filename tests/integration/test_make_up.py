@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kabinet.seed import DEMO_PASSWORD
-from kabinet.servers import free_port
-from kabinet.settings import SERVICES
+from suite.registry import PROCESSES
+from suite.seed import DEMO_PASSWORD
+from suite.servers import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +37,7 @@ class Up:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kabinet.cli", "up"],
+            [sys.executable, "-m", "suite.cli", "up"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -96,7 +96,7 @@ def signed_in(gateway: str) -> dict[str, str]:
 def test_up_starts_everything_from_the_wheels_and_a_second_run_keeps_the_data(
     var_dir: Path,
 ) -> None:
-    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    ports = {name: free_port() for name in PROCESSES}
     gateway = f"http://127.0.0.1:{ports['gateway']}"
 
     first = Up(up_env(var_dir, ports))

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from contracts.subjects import stream_name
-from kabinet.testing import Stack
+from suite.testing import Stack
 from tests.integration.helpers import jetstream, me, numbers, read_stream, sign_in
 
 pytestmark = pytest.mark.integration

@@ -18,9 +18,9 @@ from contracts.subjects import (
     upstream_name,
 )
 from kabinet.effects import wait_for_position
-from kabinet.servers import free_port
 from kabinet.settings import Settings
-from kabinet.testing import in_process, spawn, wait_until
+from suite.servers import free_port
+from suite.testing import in_process, spawn, wait_until
 from tests.integration.helpers import (
     AccountProjections,
     jetstream,

@@ -12,15 +12,15 @@ import httpx
 import pytest
 from structlog.testing import capture_logs
 
-from kabinet.servers import free_port
 from kabinet.settings import Settings
-from kabinet.testing import InProcess, Stack, in_process, wait_until
 from services.payments.acquirer.settings import AcquirerSettings
 from services.payments.acquirer.signing import SIGNATURE_HEADER, sign
 from services.payments.acquirer.simulator import create_simulator
 from services.payments.acquiring import HttpAcquirer
 from services.payments.card_topups import CardTopUps
 from services.payments.withdrawals import Withdrawals
+from suite.servers import free_port
+from suite.testing import InProcess, Stack, in_process, wait_until
 from tests.integration.helpers import DetailingFeed, activate_and_sign_in, jetstream, numbers
 from tests.integration.test_payments_api import me
 

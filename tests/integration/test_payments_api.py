@@ -11,7 +11,7 @@ import pytest
 from contracts.payments import LoyaltyPointsEarned, LoyaltyPointsRedeemed
 from contracts.registry import parse_event
 from kabinet.clock import ManualClock, SystemClock
-from kabinet.testing import Stack
+from suite.testing import Stack
 from tests.integration.helpers import (
     DetailingFeed,
     activate_and_sign_in,

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from kabinet.settings import Settings
-from kabinet.testing import spawn, wait_until
 from services.payments.domain import Balance
+from suite.testing import spawn, wait_until
 from tests.integration.helpers import (
     DetailingFeed,
     jetstream,

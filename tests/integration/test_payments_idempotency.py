@@ -12,10 +12,10 @@ import pytest
 
 from kabinet.domain import Conflict
 from kabinet.settings import Settings
-from kabinet.testing import Stack
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
 from services.payments.rules import InsufficientFunds
+from suite.testing import Stack
 from tests.integration.helpers import activate_and_sign_in, numbers, open_balances, payments_app
 from tests.integration.test_payments_api import balance_of, me
 

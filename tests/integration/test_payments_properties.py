@@ -22,13 +22,13 @@ from kabinet.domain import KabinetError
 from kabinet.effects import ApplicationEffects
 from kabinet.eventstore import persistence_env
 from kabinet.idempotency import IdempotencyMismatch
-from kabinet.testing import Servers, isolated_settings, remove_namespace
 from services.payments.acquiring import AcquirerAnswer, Outcome
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
 from services.payments.ledger import Movement
 from services.payments.rules import PROMISE_TERMS, TransferPolicy
 from services.payments.withdrawals import Withdrawals
+from suite.testing import Servers, isolated_settings, remove_namespace
 from tests.integration.helpers import numbers
 
 pytestmark = pytest.mark.integration

@@ -16,10 +16,10 @@ from kabinet import relay as relay_module
 from kabinet.eventstore import RELAY_TRACKING, persistence_env
 from kabinet.relay import IDLE_POLL_LONGEST, MSG_ID_HEADER, POSITION_HEADER, OutboxRelay
 from kabinet.settings import Settings
-from kabinet.testing import wait_until
 from services.account import publishing
 from services.account.application import AccountApplication
 from services.account.domain import Subscriber
+from suite.testing import wait_until
 from tests.integration.helpers import jetstream, numbers, stream_positions
 
 pytestmark = pytest.mark.integration

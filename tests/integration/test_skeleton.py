@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from kabinet.settings import Settings
-from kabinet.testing import Stack, in_process
+from suite.testing import Stack, in_process
 from tests.integration.helpers import me, sign_in
 
 pytestmark = pytest.mark.integration

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from kabinet.servers import LISTEN_PORTS, free_port
+from suite.servers import LISTEN_PORTS, free_port
 
 
 def ephemeral_ports() -> range:

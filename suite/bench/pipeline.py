@@ -15,19 +15,19 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from kabinet.bench import baseline, kit
-from kabinet.bench.env import (
+from kabinet.logging import configure_logging
+from kabinet.settings import Settings
+from suite.bench import baseline, kit
+from suite.bench.env import (
     bench_servers,
     bench_settings,
     drop_namespace,
     new_namespace,
     say,
 )
-from kabinet.bench.load import PROCESSES, LoadResult, latency_run
-from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
-from kabinet.logging import configure_logging
-from kabinet.settings import Settings
-from kabinet.testing import Servers
+from suite.bench.load import PROCESSES, LoadResult, latency_run
+from suite.bench.report import Floor, Report, ms, percentile, rate, ratio, times
+from suite.testing import Servers
 
 RELAY_FLOOR = 0.5
 P99_FLOOR_MS = 100.0
@@ -40,9 +40,9 @@ RAW_PUBLISH = "raw nats-py publish_async, ≤1000 in flight"
 RAW_PUBLISH_ID = "  same, with a Nats-Msg-Id header (dedup)"
 RAW_CONSUME = "raw nats-py pull fetch(500) + ack"
 RAW_SAVES = "raw eventsourcing get+save, serial (reference)"
-BATCHED = "account store: save 1,000 aggregates per transaction"
-RELAY = "OutboxRelay alone: account store → JetStream"
-CONSUMER = "payments ConsumerGroup alone: apply SubscriberActivated"
+BATCHED = "line store: save 1,000 aggregates per transaction"
+RELAY = "OutboxRelay alone: line store → JetStream"
+CONSUMER = "ConsumerGroup alone: open a ledger per SubscriberActivated"
 UNITS = {RAW_SAVES: "saves/s", BATCHED: "events/s", RELAY: "events/s"}
 
 
@@ -72,22 +72,22 @@ async def throughput_round(servers: Servers, events: int, found: Rates) -> None:
     found.add(RAW_PUBLISH_ID, await baseline.raw_publish(settings, payload, events, "scid", True))
     found.add(RAW_CONSUME, await baseline.raw_consume(settings, events, "scratch"))
     found.add(RAW_SAVES, await asyncio.to_thread(baseline.raw_saves, settings))
-    account, payments = kit.open_stores(settings)
+    lines, ledgers = kit.open_stores(settings)
     try:
-        say(f"writing {events:,} SubscriberActivated events to the account store")
+        say(f"writing {events:,} line activations to the line store")
         started = time.perf_counter()
-        written = await asyncio.to_thread(kit.prewrite, account, events, settings.partitions)
+        written = await asyncio.to_thread(kit.prewrite, lines, events, settings.partitions)
         found.add(BATCHED, written.count / (time.perf_counter() - started))
         async with kit.kit_nats(settings) as nc:
-            say("relay alone: account store → JetStream")
-            found.add(RELAY, await kit.relay_rate(account, written, nc, settings))
-            say(f"consumer alone: payments, {settings.partitions} partitions")
+            say("relay alone: line store → JetStream")
+            found.add(RELAY, await kit.relay_rate(lines, written, nc, settings))
+            say(f"consumer alone: ledgers, {settings.partitions} partitions")
             found.add(
-                CONSUMER, await kit.consumer_rate(payments, written, nc.jetstream(), settings)
+                CONSUMER, await kit.consumer_rate(ledgers, written, nc.jetstream(), settings)
             )
     finally:
-        account.close()
-        payments.close()
+        lines.close()
+        ledgers.close()
 
 
 def add_rates(report: Report, found: Rates, events: int) -> None:

@@ -21,12 +21,14 @@ import aiohttp
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from kabinet import consistency, seed
-from kabinet.bench.env import say, settle_heap
-from kabinet.bench.procs import Children, CpuMeter, listening_pid
+from kabinet import consistency
 from kabinet.client import Reply, pooled_session, request
 from kabinet.money import format_rub, parse_rub
 from kabinet.settings import Settings
+from services.auth.settings import AuthSettings
+from suite import seed
+from suite.bench.env import say, settle_heap
+from suite.bench.procs import Children, CpuMeter, listening_pid
 
 # Account checks an activation against its copy of the catalog, so the catalog runs too;
 # subscribers sign in through auth.
@@ -34,10 +36,6 @@ PROCESSES = ("catalog", "account", "auth", "payments", "gateway")
 BASE_KOPECKS = 100_00
 GIVE_UP_AFTER = 30.0  # seconds: a top-up not shown by then counts as an error
 STALE_HEADER = "Kabinet-Stale"
-SIGN_IN = {  # every bench subscriber signs in from this one address, within minutes
-    "auth_otp_ip_per_hour": 1_000_000,
-    "auth_access_ttl": 600,
-}
 CONNECTIONS = 256
 OPERATIONAL = ("/healthz", "/readyz", "/metrics")
 
@@ -275,9 +273,10 @@ async def latency_run(
     settings: Settings, log_dir: Path, rate: float, seconds: float, subscribers: int = 200
 ) -> LoadResult:
     """Start the services and the gateway as processes; offer top-ups; measure."""
-    settings = settings.model_copy(update=SIGN_IN)
     assert settings.ops_token
-    kids = Children(settings, log_dir)
+    # every bench subscriber signs in from this one address, within minutes
+    sign_in = AuthSettings(otp_ip_per_hour=1_000_000, access_ttl=600)
+    kids = Children(settings, log_dir, own=(sign_in,))
     try:
         say(f"starting {', '.join(PROCESSES)} as processes (logs in {log_dir})")
         await asyncio.to_thread(kids.start, *PROCESSES)

@@ -17,8 +17,7 @@ from kabinet.eventstore import persistence_env
 from kabinet.relay import MSG_ID_HEADER
 from kabinet.settings import Settings
 from kabinet.streams import ensure_stream, producer_stream_config
-from services.account import publishing
-from services.account.domain import Subscriber
+from suite.bench.model import Line, to_public
 
 IN_FLIGHT = 1_000
 CONSUME_BATCH = 500
@@ -31,10 +30,10 @@ def nats_url(settings: Settings) -> str:
 
 
 def sample_payload(msisdn: str = "79001234567", position: int = 20_000) -> bytes:
-    """A real SubscriberActivated event as the relay would publish it."""
-    subscriber = Subscriber.activate(msisdn, "Анна Сергеевна Орлова", "moscow", "smart")
-    domain_event = subscriber.collect_events()[0]
-    public = publishing.to_public(domain_event, position)
+    """A SubscriberActivated event as the relay publishes the bench's lines."""
+    line = Line.activate(msisdn, "Анна Сергеевна Орлова", "moscow", "smart")
+    domain_event = line.collect_events()[0]
+    public = to_public(domain_event, position)
     assert public is not None
     return public.model_dump_json().encode()
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import httpx
 
-from kabinet.servers import EmbeddedNats, EmbeddedPostgres
-from kabinet.settings import SERVICES, Settings
-
-PROCESSES: tuple[str, ...] = (*SERVICES, "gateway")
+from kabinet.settings import Settings
+from services.payments.acquirer.settings import AcquirerSettings
+from suite.registry import PROCESSES
+from suite.servers import EmbeddedNats, EmbeddedPostgres
 
 
 def serve_command(name: str) -> list[str]:
-    return [sys.executable, "-m", "kabinet.cli", "serve", name]
+    return [sys.executable, "-m", "suite.cli", "serve", name]
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -71,8 +71,6 @@ class Stack:
 
     def start_acquirer(self, env: dict[str, str]) -> None:
         """The card acquirer simulator (services/payments/acquirer), with this run's secret."""
-        from services.payments.acquirer.settings import AcquirerSettings
-
         env.setdefault("KABINET_ACQUIRER_SECRET", secrets.token_urlsafe(24))
         env.setdefault(
             "KABINET_ACQUIRER_CALLBACK_URL",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import signal
 import sys
 import threading
@@ -13,7 +12,7 @@ import typer
 import uvicorn
 
 from kabinet.logging import configure_logging
-from kabinet.settings import SERVICES, Settings
+from suite.registry import UnknownProcess, build_app, process_settings
 
 app = typer.Typer(
     help="kabinet: a mobile operator's subscriber self-service suite.", no_args_is_help=True
@@ -22,20 +21,6 @@ bench_app = typer.Typer(
     help="Benchmarks that print ratios against raw baselines.", no_args_is_help=True
 )
 app.add_typer(bench_app, name="bench")
-
-
-def build_app(name: str, settings: Settings):  # type: ignore[no-untyped-def]
-    """Each process's composition root, found by name (the kit imports no process code)."""
-    if name == "gateway":
-        return importlib.import_module("gateway.app").create_gateway(settings)
-    if name not in SERVICES:
-        raise typer.BadParameter(
-            f"unknown service {name!r}; one of: gateway, {', '.join(SERVICES)}"
-        )
-    from kabinet.runtime import create_service_app
-
-    module = importlib.import_module(f"services.{name}.main")
-    return create_service_app(module.build(settings), settings)
 
 
 @app.command()
@@ -52,10 +37,13 @@ def serve(
         k: v for k, v in {"replica": replica, "replicas": replicas}.items() if v is not None
     }
     if port is not None:
-        overrides[f"{name}_port"] = port
-    settings = Settings(**overrides)
+        overrides["ports"] = {name: port}
+    settings = process_settings(**overrides)
     configure_logging(settings.log_level, settings.log_json, service=name)
-    api = build_app(name, settings)
+    try:
+        api = build_app(name, settings)
+    except UnknownProcess as exc:
+        raise typer.BadParameter(str(exc)) from None
     # Everything alive now (modules, schemas, routes) lives as long as the process: kept out
     # of the cyclic collector's scans, a full collection pauses a service for ~15 ms, not
     # ~100 ms (measured in payments at 500 charges/s).
@@ -74,10 +62,10 @@ def serve(
 @app.command()
 def up() -> None:
     """Start NATS, PostgreSQL, every service and the gateway; seed demo data; wait for Ctrl-C."""
-    from kabinet.seed import DEMO_PASSWORD, seed
-    from kabinet.stack import Stack
+    from suite.seed import DEMO_PASSWORD, seed
+    from suite.stack import Stack
 
-    settings = Settings()
+    settings = process_settings()
     configure_logging(settings.log_level, settings.log_json, service="up")
     stack = Stack(settings)
     stopped = threading.Event()
@@ -105,9 +93,9 @@ def up() -> None:
 @app.command("seed")
 def seed_command() -> None:
     """Load the demo subscribers into a running stack (KABINET_OPS_TOKEN required)."""
-    from kabinet.seed import seed
+    from suite.seed import seed
 
-    settings = Settings()
+    settings = process_settings()
     if not settings.ops_token:
         raise typer.BadParameter("set KABINET_OPS_TOKEN to the stack's staff token")
     for person in seed(settings.url_of("gateway"), settings.ops_token):
@@ -122,8 +110,8 @@ def bench_pipeline(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Raw JetStream baselines, relay and consumer rates, end-to-end latency, memory."""
-    from kabinet.bench.env import run_loop
-    from kabinet.bench.pipeline import run
+    from suite.bench.env import run_loop
+    from suite.bench.pipeline import run
 
     sys.exit(run_loop(run(events=events, rate=rate, seconds=seconds, strict=strict)))
 
@@ -135,8 +123,8 @@ def bench_catalog(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Tariff list throughput and p99 next to a bare FastAPI endpoint, same run."""
-    from kabinet.bench.catalog import run
-    from kabinet.bench.env import run_loop
+    from suite.bench.catalog import run
+    from suite.bench.env import run_loop
 
     sys.exit(run_loop(run(seconds=seconds, connections=connections, strict=strict)))
 
@@ -149,8 +137,8 @@ def bench_payments(
     strict: Annotated[bool, typer.Option(help="exit 1 when a floor fails")] = False,
 ) -> None:
     """Top-ups/s through the gateway, charges/s from NATS, p50/p99, raw save rate."""
-    from kabinet.bench.env import run_loop
-    from kabinet.bench.payments import run
+    from suite.bench.env import run_loop
+    from suite.bench.payments import run
 
     sys.exit(run_loop(run(topups, charges, concurrency, strict)))
 

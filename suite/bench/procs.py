@@ -12,16 +12,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import psutil
+from pydantic_settings import BaseSettings
 
 from kabinet.settings import Settings
-from kabinet.stack import serve_command, wait_ready
-from kabinet.testing import env_of
+from suite.stack import serve_command, wait_ready
+from suite.testing import env_of
 
 
 @dataclass
 class Children:
     settings: Settings
     log_dir: Path
+    own: tuple[BaseSettings, ...] = ()  # services' own settings, e.g. auth's
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     stopping: bool = False
 
@@ -33,7 +35,7 @@ class Children:
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it)
             self.running[name] = subprocess.Popen(
                 serve_command(name),
-                env=env_of(self.settings),
+                env=env_of(self.settings, *self.own),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the bench, which stops them in order

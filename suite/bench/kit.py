@@ -1,4 +1,5 @@
-"""The runtime kit's own rates, in process: the outbox relay alone, then a consumer group alone."""
+"""The runtime kit's own rates, in process: the outbox relay alone, then a consumer group
+alone, both on the bench's own model (`suite.bench.model`)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,13 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from contracts.subjects import partition_of, stream_name, upstream_name
-from kabinet.consumer import ConsumerGroup
+from kabinet.consumer import ConsumerGroup, Subscription
+from kabinet.effects import ApplicationEffects
 from kabinet.eventstore import persistence_env
 from kabinet.relay import OutboxRelay
 from kabinet.runtime import nats_broker
 from kabinet.settings import Settings
-from services.account import publishing
-from services.account.application import AccountApplication
-from services.account.domain import Subscriber
-from services.payments import consumers
-from services.payments.application import PaymentsApplication
+from suite.bench.model import PRODUCER, Ledgers, Line, Lines, to_public
 
 CHUNK = 1_000
 POLL = 0.002
@@ -30,22 +28,20 @@ POLL = 0.002
 
 @dataclass
 class Written:
-    """What the account store holds: the last position overall and per partition."""
+    """What the line store holds: the last position overall and per partition."""
 
     count: int = 0
     last: int = 0
     last_by_partition: dict[int, int] = field(default_factory=dict)
 
 
-def prewrite(app: AccountApplication, count: int, partitions: int) -> Written:
-    """`count` SubscriberActivated events, saved ~1,000 aggregates per transaction."""
+def prewrite(app: Lines, count: int, partitions: int) -> Written:
+    """`count` line activations, saved ~1,000 aggregates per transaction."""
     written = Written()
     for start in range(0, count, CHUNK):
         numbers = [f"79{n:09d}" for n in range(start, min(start + CHUNK, count))]
-        subscribers = [
-            Subscriber.activate(m, "Bench Subscriber", "moscow", "smart") for m in numbers
-        ]
-        recordings = app.save(*subscribers)
+        lines = [Line.activate(m, "Bench Subscriber", "moscow", "smart") for m in numbers]
+        recordings = app.save(*lines)
         for msisdn, recording in zip(numbers, recordings, strict=True):
             position = recording.notification.id
             written.last_by_partition[partition_of(msisdn, partitions)] = position
@@ -67,16 +63,14 @@ async def kit_nats(settings: Settings) -> AsyncIterator[NATS]:
         await broker.stop()
 
 
-async def relay_rate(
-    app: AccountApplication, written: Written, nc: NATS, settings: Settings
-) -> float:
-    """Run the account relay alone until it tracked the last position; events/s.
+async def relay_rate(app: Lines, written: Written, nc: NATS, settings: Settings) -> float:
+    """Run a relay of the line store alone until it tracked the last position; events/s.
 
     The clock starts once the relay leads (its advisory-lock connection is open), as the
     raw baseline's starts with its connection open: the rate is the publishing, not the
     start-up.
     """
-    relay = OutboxRelay("account", app, publishing.to_public, nc, settings)
+    relay = OutboxRelay(PRODUCER, app, to_public, nc, settings)
     js = relay.js
     task = asyncio.create_task(relay.run())
     try:
@@ -93,23 +87,25 @@ async def relay_rate(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    info = await js.stream_info(stream_name("account", settings.namespace))
+    info = await js.stream_info(stream_name(PRODUCER, settings.namespace))
     if info.state.messages != written.count:
         raise RuntimeError(f"stream holds {info.state.messages} messages, not {written.count}")
     return written.count / elapsed
 
 
 async def consumer_rate(
-    payments: PaymentsApplication, written: Written, js: JetStreamContext, settings: Settings
+    ledgers: Ledgers, written: Written, js: JetStreamContext, settings: Settings
 ) -> float:
-    """Run payments' consumer group alone until every partition applied its last position."""
-    group = ConsumerGroup("payments", consumers.subscriptions(payments), js, settings)
+    """Run a consumer group alone, opening a ledger per line, until every partition
+    applied its last position."""
+    effects = ApplicationEffects(ledgers, {"SubscriberActivated": ledgers.on_subscriber_activated})
+    group = ConsumerGroup("ledgers", [Subscription(PRODUCER, effects)], js, settings)
     started = time.perf_counter()
     group.start()
     try:
-        of_account = next(c for c in group.consumers if c.producer == "account")
+        (consumer,) = group.consumers
         while any(
-            of_account.applied(upstream_name("account", p)) < last
+            consumer.applied(upstream_name(PRODUCER, p)) < last
             for p, last in written.last_by_partition.items()
         ):
             await asyncio.sleep(POLL)  # poll: consumers' positions have no event to wait on
@@ -118,15 +114,15 @@ async def consumer_rate(
         await group.stop()
     for partition, last in written.last_by_partition.items():
         tracked = await asyncio.to_thread(
-            payments.tracked_position, upstream_name("account", partition)
+            ledgers.tracked_position, upstream_name(PRODUCER, partition)
         )
         if tracked != last:
             raise RuntimeError(f"partition {partition} tracked {tracked}, expected {last}")
     return written.count / elapsed
 
 
-def open_stores(settings: Settings) -> tuple[AccountApplication, PaymentsApplication]:
+def open_stores(settings: Settings) -> tuple[Lines, Ledgers]:
     return (
-        AccountApplication(env=persistence_env(settings, "account")),
-        PaymentsApplication(env=persistence_env(settings, "payments")),
+        Lines(env=persistence_env(settings, Lines.name)),
+        Ledgers(env=persistence_env(settings, Ledgers.name)),
     )

@@ -15,18 +15,6 @@ import nats
 
 from contracts.detailing import ChargeIncurred
 from contracts.subjects import partition_of, subject, upstream_name
-from kabinet.bench import baseline
-from kabinet.bench.env import (
-    bench_servers,
-    bench_settings,
-    drop_namespace,
-    new_namespace,
-    say,
-    settle_heap,
-)
-from kabinet.bench.load import gateway_client
-from kabinet.bench.procs import Children
-from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
 from kabinet.effects import ProjectionStore
 from kabinet.eventstore import RELAY_TRACKING, persistence_env, schema_name
 from kabinet.logging import configure_logging
@@ -37,6 +25,18 @@ from services.auth.keys import AuthKeys
 from services.auth.manage import AuthApplication
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
+from suite.bench import baseline
+from suite.bench.env import (
+    bench_servers,
+    bench_settings,
+    drop_namespace,
+    new_namespace,
+    say,
+    settle_heap,
+)
+from suite.bench.load import gateway_client
+from suite.bench.procs import Children
+from suite.bench.report import Floor, Report, ms, percentile, rate, ratio, times
 
 TOPUP_FLOOR = 300.0
 CHARGE_FLOOR = 1_000.0

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI, Response
 
-from kabinet.bench.env import bench_servers, bench_settings, drop_namespace, new_namespace, say
-from kabinet.bench.procs import Children, wait_healthy
-from kabinet.bench.report import Floor, Report, ms, percentile, rate, ratio, times
-from kabinet.seed import seed_catalog
-from kabinet.servers import free_port
+from suite.bench.env import bench_servers, bench_settings, drop_namespace, new_namespace, say
+from suite.bench.procs import Children, wait_healthy
+from suite.bench.report import Floor, Report, ms, percentile, rate, ratio, times
+from suite.seed import seed_catalog
+from suite.servers import free_port
 
 BODY_FILE = "KABINET_BENCH_BODY_FILE"
 TARIFFS = "/tariffs?region=moscow"
@@ -102,7 +102,7 @@ def _start_bare(body: bytes, log_dir: Path) -> tuple[subprocess.Popen[bytes], st
     port = free_port()
     log = open(log_dir / "bare.log", "ab")  # noqa: SIM115 (the child keeps it)
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "kabinet.bench.catalog:bare_app",
+        [sys.executable, "-m", "uvicorn", "--factory", "suite.bench.catalog:bare_app",
          "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
         env={**os.environ, BODY_FILE: str(body_file)},
         stdout=log,

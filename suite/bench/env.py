@@ -17,9 +17,9 @@ import psycopg
 import uvloop
 from psycopg import sql
 
-from kabinet.servers import EmbeddedNats, EmbeddedPostgres
 from kabinet.settings import Settings
-from kabinet.testing import Servers, isolated_settings
+from suite.servers import EmbeddedNats, EmbeddedPostgres
+from suite.testing import Servers, isolated_settings
 
 
 def run_loop(main: Coroutine[Any, Any, int]) -> int:

@@ -20,9 +20,12 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from pydantic_settings import BaseSettings
 
-from kabinet.servers import EmbeddedNats, EmbeddedPostgres, free_port
 from kabinet.settings import Settings
+from suite.registry import PROCESSES, build_app
+from suite.servers import EmbeddedNats, EmbeddedPostgres, free_port
+from suite.stack import serve_command
 
 
 @dataclass
@@ -85,18 +88,7 @@ def isolated_settings(servers: Servers, **overrides: Any) -> Settings:
         "relay_idle_poll": 0.02,
         "consistency_wait": 10.0,
         "log_json": True,
-        **{
-            f"{name}_port": free_port()
-            for name in (
-                "gateway",
-                "auth",
-                "account",
-                "catalog",
-                "payments",
-                "detailing",
-                "corporate",
-            )
-        },
+        "ports": {name: free_port() for name in PROCESSES},
     }
     values.update(overrides)
     return Settings(**values)
@@ -153,8 +145,6 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def in_process(settings: Settings, *names: str) -> AsyncIterator[Stack]:
-    from kabinet.cli import build_app
-
     stack = Stack(settings)
     try:
         for name in names:
@@ -167,22 +157,28 @@ async def in_process(settings: Settings, *names: str) -> AsyncIterator[Stack]:
             await process.stop()
 
 
-def env_of(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment that gives a child process exactly these settings."""
+def env_of(settings: Settings, *own: BaseSettings, **extra: str) -> dict[str, str]:
+    """The environment that gives a child process exactly these settings: the kit's
+    (with every process's port and URL), then each service's `own` settings object
+    under its prefix (e.g. `AuthSettings` as `KABINET_AUTH_*`), then `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABINET_")}
-    for name, value in settings.model_dump().items():
-        if value is not None:
-            env[f"KABINET_{name.upper()}"] = (
-                str(value).lower() if isinstance(value, bool) else str(value)
-            )
+    for name, port in settings.ports.items():
+        env[f"KABINET_{name.upper()}_PORT"] = str(port)
+    for name, url in settings.urls.items():
+        env[f"KABINET_{name.upper()}_URL"] = url
+    for each in (settings, *own):
+        prefix = each.model_config.get("env_prefix", "")
+        for name, value in each.model_dump(exclude={"ports", "urls"}).items():
+            if value is not None:
+                env[f"{prefix}{name}".upper()] = (
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                )
     env.update(extra)
     return env
 
 
 def spawn(name: str, settings: Settings, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
     """`kabinet serve <name>` as a child process with these settings."""
-    from kabinet.stack import serve_command
-
     return subprocess.Popen([*serve_command(name), *args], env=env_of(settings, **extra_env))
 
 

@@ -1,46 +1,37 @@
 """Auth's HTTP entry points for signing in (reached through the gateway).
 
-The gateway names the client in headers: `Kabinet-Channel` (web | mobile),
-`Kabinet-Client-Ip`, `Kabinet-Device`, and — only for a request that came through a
-trusted network proxy — `Kabinet-Network-Msisdn`.
+One module-level router; routes reach the application and the phones' ports through
+`services.auth.deps`. Whether a number may sign in is never told by an answer.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from kabinet import consistency
 from kabinet.runtime import runtime_of
 from kabinet.types import Msisdn
-from services.auth.domain import Client, NotAllowed
-from services.auth.manage import AuthApplication
-from services.auth.sms import Sms, SmsPort
-from services.auth.ussd import PROMPT, UssdPort
+from services.auth.deps import (
+    After,
+    Auth,
+    Channel,
+    ClientOf,
+    NetworkMsisdn,
+    PhonePorts,
+    network_number,
+)
+from services.auth.sms import Sms
+from services.auth.ussd import PROMPT
 
-NETWORK_HEADER = "Kabinet-Network-Msisdn"
 TEXTS = {
     "password_reset": "Код для восстановления пароля: {code}. Никому его не сообщайте.",
     "corporate_login": "Код для входа в корпоративный кабинет: {code}. Никому его не сообщайте.",
 }
 LOGIN_TEXT = "Код для входа в личный кабинет: {code}. Никому его не сообщайте."
-
-Channel = Literal["web", "mobile"]
-Token = Annotated[str | None, Header(alias=consistency.HEADER)]
-
-
-def client_of(
-    channel: Annotated[Channel, Header(alias="Kabinet-Channel")] = "mobile",
-    ip: Annotated[str | None, Header(alias="Kabinet-Client-Ip", max_length=64)] = None,
-    device: Annotated[str | None, Header(alias="Kabinet-Device")] = None,
-) -> Client:
-    return Client(channel, ip, device[:200] if device else None)
-
-
-ClientOf = Annotated[Client, Depends(client_of)]
+Purpose = Literal["registration", "login", "password_reset", "corporate_login"]
 
 
 class Body(BaseModel):
@@ -53,14 +44,14 @@ class Body(BaseModel):
 
 class CodeWanted(Body):
     msisdn: Msisdn
-    purpose: Literal["registration", "login", "password_reset", "corporate_login"] = "login"
+    purpose: Purpose = "login"
 
 
 class CodeGiven(Body):
     msisdn: Msisdn
     request_id: str = Field(min_length=1, max_length=64)
     code: str = Field(pattern=r"^\d{6}$")
-    purpose: Literal["registration", "login", "password_reset", "corporate_login"] | None = None
+    purpose: Purpose | None = None
     remember_me: bool = False
 
 
@@ -78,88 +69,84 @@ class Confirming(Body):
     remember_me: bool = False
 
 
-def create_router(app: AuthApplication, sms: SmsPort, ussd: UssdPort) -> APIRouter:
-    router = APIRouter(tags=["auth"])
-
-    @router.post("/otp", status_code=202)
-    async def request_code(
-        body: CodeWanted, request: Request, client: ClientOf, token: Token = None
-    ) -> dict[str, Any]:
-        """Always 202 with the same shape: whether the number exists is never told."""
-        await runtime_of(request).wait_for(token, body.msisdn)
-        wanted = await asyncio.to_thread(app.request_code, body.msisdn, body.purpose, client)
-        if wanted.code is not None:
-            text = TEXTS.get(body.purpose, LOGIN_TEXT).format(code=wanted.code)
-            await sms.submit(Sms(body.msisdn, text, "otp"))
-        return {
-            "request_id": wanted.request_id,
-            "expires_in": app.policy.otp_ttl,
-            "resend_in": 60 // app.policy.sends.per_minute,
-        }
-
-    @router.post("/otp/verify")
-    async def verify_code(body: CodeGiven, client: ClientOf) -> dict[str, Any]:
-        tokens = await asyncio.to_thread(
-            lambda: app.verify_code(
-                body.msisdn, body.request_id, body.code,
-                purpose=body.purpose, remember_me=body.remember_me, client=client,
-            )
-        )  # fmt: skip
-        return tokens.body()
-
-    @router.post("/login")
-    async def password_login(body: PasswordGiven, client: ClientOf) -> dict[str, Any]:
-        tokens = await asyncio.to_thread(
-            lambda: app.password_login(
-                body.msisdn, body.password, remember_me=body.remember_me, client=client
-            )
-        )
-        return tokens.body()
-
-    @router.post("/refresh")
-    async def refresh(body: RefreshGiven, client: ClientOf) -> dict[str, Any]:
-        tokens = await asyncio.to_thread(app.refresh, body.refresh_token, client)
-        return tokens.body()
-
-    @router.post("/network", status_code=202)
-    async def request_network_login(
-        body: Body,
-        client: ClientOf,
-        msisdn: Annotated[str | None, Header(alias=NETWORK_HEADER)] = None,
-    ) -> dict[str, Any]:
-        number = _network_number(msisdn)
-        pending = await asyncio.to_thread(app.request_network_login, number, client)
-        await ussd.push(number, pending.request_id, PROMPT)
-        return {"request_id": pending.request_id, "expires_in": app.policy.network_ttl}
-
-    @router.post("/network/{request_id}")
-    async def complete_network_login(
-        request_id: str,
-        body: Confirming,
-        response: Response,
-        client: ClientOf,
-        msisdn: Annotated[str | None, Header(alias=NETWORK_HEADER)] = None,
-    ) -> dict[str, Any]:
-        number = _network_number(msisdn)
-        tokens = await asyncio.to_thread(
-            lambda: app.complete_network_login(
-                request_id, number, remember_me=body.remember_me, client=client
-            )
-        )
-        if tokens is None:
-            response.status_code = 202
-            return {"request_id": request_id, "status": "pending"}
-        return tokens.body()
-
-    @router.get("/jwks")
-    async def jwks(response: Response) -> dict[str, Any]:
-        response.headers["Cache-Control"] = "public, max-age=300"
-        return app.keys.jwks()
-
-    return router
+router = APIRouter(tags=["auth"])
 
 
-def _network_number(msisdn: str | None) -> str:
-    if not msisdn:
-        raise NotAllowed("network login works only from the operator's network", field="network")
-    return msisdn
+@router.post("/otp", status_code=202)
+async def request_code(
+    body: CodeWanted,
+    request: Request,
+    client: ClientOf,
+    app: Auth,
+    phones: PhonePorts,
+    token: After = None,
+) -> dict[str, Any]:
+    """Always 202 with the same shape: whether the number exists is never told."""
+    await runtime_of(request).wait_for(token, body.msisdn)
+    wanted = await asyncio.to_thread(app.request_code, body.msisdn, body.purpose, client)
+    if wanted.code is not None:
+        text = TEXTS.get(body.purpose, LOGIN_TEXT).format(code=wanted.code)
+        await phones.sms.submit(Sms(body.msisdn, text, "otp"))
+    return {
+        "request_id": wanted.request_id,
+        "expires_in": app.policy.otp_ttl,
+        "resend_in": 60 // app.policy.sends.per_minute,
+    }
+
+
+@router.post("/otp/verify")
+async def verify_code(body: CodeGiven, client: ClientOf, app: Auth) -> dict[str, Any]:
+    tokens = await asyncio.to_thread(
+        app.verify_code, body.msisdn, body.request_id, body.code,
+        purpose=body.purpose, remember_me=body.remember_me, client=client,
+    )  # fmt: skip
+    return tokens.body()
+
+
+@router.post("/login")
+async def password_login(body: PasswordGiven, client: ClientOf, app: Auth) -> dict[str, Any]:
+    tokens = await asyncio.to_thread(
+        app.password_login, body.msisdn, body.password, remember_me=body.remember_me, client=client
+    )
+    return tokens.body()
+
+
+@router.post("/refresh")
+async def refresh(body: RefreshGiven, client: ClientOf, app: Auth) -> dict[str, Any]:
+    tokens = await asyncio.to_thread(app.refresh, body.refresh_token, client)
+    return tokens.body()
+
+
+@router.post("/network", status_code=202)
+async def request_network_login(
+    body: Body, client: ClientOf, app: Auth, phones: PhonePorts, msisdn: NetworkMsisdn = None
+) -> dict[str, Any]:
+    number = network_number(msisdn)
+    pending = await asyncio.to_thread(app.request_network_login, number, client)
+    await phones.ussd.push(number, pending.request_id, PROMPT)
+    return {"request_id": pending.request_id, "expires_in": app.policy.network_ttl}
+
+
+@router.post("/network/{request_id}")
+async def complete_network_login(
+    request_id: str,
+    body: Confirming,
+    response: Response,
+    client: ClientOf,
+    app: Auth,
+    msisdn: NetworkMsisdn = None,
+) -> dict[str, Any]:
+    number = network_number(msisdn)
+    tokens = await asyncio.to_thread(
+        app.complete_network_login, request_id, number, remember_me=body.remember_me, client=client
+    )
+    if tokens is None:
+        response.status_code = 202
+        return {"request_id": request_id, "status": "pending"}
+    return tokens.body()
+
+
+@router.get("/jwks")
+async def jwks(response: Response, app: Auth) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return app.keys.jwks()

@@ -9,6 +9,7 @@ from kabinet.runtime import ServiceParts
 from kabinet.settings import Settings
 from services.auth import api, api_manage, consumers, publishing
 from services.auth.application import Policy
+from services.auth.deps import Phones, UssdGateway
 from services.auth.devphones import DevPhones
 from services.auth.keys import AuthKeys
 from services.auth.manage import AuthApplication
@@ -59,18 +60,16 @@ def build(
             auth.smtp_starttls,
         )
     notices = LoginNotices(sms, mailer, store.schema)
-    routers = [
-        api.create_router(app, sms, ussd),
-        api_manage.create_router(app),
-        api_manage.ussd_callback_router(app, settings, auth),
-    ]
+    routers = [api.router, api_manage.router, api_manage.ussd_callback_router]
     if settings.profile == "dev":
-        routers.append(api_manage.dev_router(phones))
+        routers.append(api_manage.dev_router)
+    gateway = UssdGateway(auth.ussd_callback_key, open_without_key=settings.profile == "dev")
     return ServiceParts(
         name="auth",
         app=app,
         mapper=publishing.to_public,
         routers=routers,
+        provides=[Phones(sms, ussd), gateway, phones],
         subscriptions=consumers.subscriptions(directory, notices),
         on_start=[directory.setup, keys.setup, quota.setup, phones.setup],
         background=background,

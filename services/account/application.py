@@ -17,7 +17,7 @@ from kabinet.eventstore import KabinetApplication
 from services.account.catalog import CatalogProjection
 from services.account.domain import AccountError, AlreadyActivated, Subscriber, Who
 from services.account.offers import Offer
-from services.account.parts import BLACKLIST_OPTION
+from services.account.rules import BLACKLIST_OPTION
 
 
 def hash_puk(puk: str) -> str:

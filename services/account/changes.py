@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kabinet.domain import Conflict, KabinetAggregate, KabinetError
+from kabinet.domain import KabinetAggregate, KabinetError
 
 
 class AccountError(KabinetError):
@@ -15,6 +15,10 @@ class AccountError(KabinetError):
 
 class AlreadyActivated(AccountError):
     status = 409
+
+
+class StaffOnly(AccountError):
+    status = 403
 
 
 @dataclass(frozen=True)
@@ -37,25 +41,3 @@ class Change(KabinetAggregate.Event):
     actor_id: str | None
     channel: str
     at: datetime
-
-
-class Changes:
-    """Helpers of the subscriber aggregate, shared by its parts."""
-
-    msisdn: str
-    status: str
-    suspension: dict[str, str] | None
-
-    def _change(self, event_class: Any, who: Who, at: datetime, **fields: Any) -> None:
-        self.trigger_event(  # type: ignore[attr-defined]
-            event_class, msisdn=self.msisdn, **who.fields(), at=at, **fields
-        )
-
-    def _must_be_active(self, what: str) -> None:
-        if self.status != "active":
-            reason = (self.suspension or {}).get("reason", "")
-            raise Conflict(
-                f"service on {self.msisdn} is suspended ({reason}): {what} is not possible "
-                "until it is resumed",
-                field="status",
-            )

@@ -2,7 +2,8 @@
 
 Every change records who made it (`actor`, `actor_id`, `channel`) and when by our clock
 (`at`), so the subscriber's event history is their audit log. Catalog facts reach the
-aggregate as `Offer`s; the invariants are checked here, before any event is triggered.
+aggregate as `Offer`s. Its events and commands are all here; each command checks the
+business rules of services/account/rules.py before it triggers any event.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from kabinet.domain import Conflict, KabinetAggregate, stable_id
-from services.account.changes import AccountError, AlreadyActivated, Change, Changes, Who
+from kabinet.domain import KabinetAggregate, stable_id
+from services.account import rules
+from services.account.changes import AccountError, AlreadyActivated, Change, Who
 from services.account.offers import Offer
-from services.account.parts import BlacklistAndContent, Support
 
 __all__ = ["STAFF", "AccountError", "AlreadyActivated", "Subscriber", "Who"]
 
@@ -22,7 +23,10 @@ __all__ = ["STAFF", "AccountError", "AlreadyActivated", "Subscriber", "Who"]
 STAFF = Who("staff", None, "ops")
 
 
-class Subscriber(BlacklistAndContent, Support, Changes, KabinetAggregate):
+class Subscriber(KabinetAggregate):
+    """One number's subscriber; state: profile, tariff, options, status, blacklist,
+    content subscriptions and support questions."""
+
     class Activated(KabinetAggregate.Created):
         msisdn: str
         owner_name: str
@@ -77,6 +81,77 @@ class Subscriber(BlacklistAndContent, Support, Changes, KabinetAggregate):
             s.status = "active"
             s.suspension = None
 
+    class NumberBlacklisted(Change):
+        number: str
+        region: str
+        daily_fee_kopecks: int
+        add_fee_kopecks: int
+        numbers_listed: int
+
+        def apply(self, s: Subscriber) -> None:
+            s.blacklist.append(self.number)
+
+    class NumberUnblacklisted(Change):
+        number: str
+        region: str
+        daily_fee_kopecks: int
+        numbers_listed: int
+
+        def apply(self, s: Subscriber) -> None:
+            s.blacklist.remove(self.number)
+
+    class SubscriptionAdded(Change):
+        subscription_id: str
+        provider: str
+        title: str
+        fee_kopecks: int
+        fee_period: str | None
+
+        def apply(self, s: Subscriber) -> None:
+            s.subscriptions[self.subscription_id] = {
+                "id": self.subscription_id,
+                "provider": self.provider,
+                "title": self.title,
+                "fee_kopecks": self.fee_kopecks,
+                "fee_period": self.fee_period,
+                "since": self.at.isoformat(),
+            }
+
+    class SubscriptionCancelled(Change):
+        subscription_id: str
+        provider: str
+        title: str
+        fee_kopecks: int
+        fee_period: str | None
+
+        def apply(self, s: Subscriber) -> None:
+            del s.subscriptions[self.subscription_id]
+
+    class QuestionAsked(Change):
+        question_id: str
+        topic: str
+        text: str
+
+        def apply(self, s: Subscriber) -> None:
+            s.questions[self.question_id] = {
+                "id": self.question_id,
+                "topic": self.topic,
+                "text": self.text,
+                "asked_at": self.at.isoformat(),
+                "status": "open",
+                "answer": None,
+                "answered_at": None,
+            }
+
+    class QuestionAnswered(Change):
+        question_id: str
+        answer: str
+        asked_at: datetime
+
+        def apply(self, s: Subscriber) -> None:
+            question = s.questions[self.question_id]
+            question.update(status="answered", answer=self.answer, answered_at=self.at.isoformat())
+
     def __init__(
         self,
         msisdn: str,
@@ -100,7 +175,9 @@ class Subscriber(BlacklistAndContent, Support, Changes, KabinetAggregate):
         self.status = "active"
         self.suspension: dict[str, str] | None = None
         self.options: list[str] = list(option_ids or [])
-        self._init_parts()
+        self.blacklist: list[str] = []
+        self.subscriptions: dict[str, dict[str, Any]] = {}
+        self.questions: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     def id_for(msisdn: str) -> UUID:
@@ -120,13 +197,11 @@ class Subscriber(BlacklistAndContent, Support, Changes, KabinetAggregate):
         puk_hash: str | None = None,
         option_ids: list[str] | None = None,
     ) -> Subscriber:
-        if not owner_name.strip():
-            raise AccountError("owner's full name is required", field="owner_name")
         return cls._create(
             cls.Activated,
             id=cls.id_for(msisdn),
             msisdn=msisdn,
-            owner_name=owner_name.strip(),
+            owner_name=rules.name_given(owner_name),
             region=region,
             tariff_id=tariff_id,
             email=email,
@@ -136,47 +211,27 @@ class Subscriber(BlacklistAndContent, Support, Changes, KabinetAggregate):
             option_ids=list(option_ids or []),
         )
 
+    def _change(self, event_class: Any, who: Who, at: datetime, **fields: Any) -> None:
+        self.trigger_event(event_class, msisdn=self.msisdn, **who.fields(), at=at, **fields)
+
     def update_profile(self, changes: dict[str, Any], who: Who, at: datetime) -> bool:
-        if "owner_name" in changes and who.actor != "staff":
-            raise AccountError(
-                "the owner's name changes only through the operator's staff", field="owner_name"
-            )
-        changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
-        if not changed:
-            return False
-        self._change(self.ProfileUpdated, who, at, changed=changed)
-        return True
+        changed = rules.profile_changes(self, changes, who)
+        if changed:
+            self._change(self.ProfileUpdated, who, at, changed=changed)
+        return bool(changed)
 
     def change_tariff(
         self, target: Offer, who: Who, at: datetime, options: dict[str, Offer]
     ) -> None:
-        self._must_be_active("a tariff change")
-        if target.id == self.tariff_id:
-            raise Conflict(f"the number is already on tariff '{target.id}'", field="tariff_id")
-        if target.retired(at) or target.valid_from > at:
-            raise AccountError(
-                f"tariff '{target.id}' is not open for choice (retired)", field="tariff_id"
-            )
-        if self.region not in target.regions:
-            raise AccountError(
-                f"tariff '{target.id}' is not offered in region '{self.region}'",
-                field="tariff_id",
-            )
-        for option_id in self.options:
-            option = options.get(option_id)
-            if option is not None and option.tariff_ids and target.id not in option.tariff_ids:
-                raise Conflict(
-                    f"option '{option_id}' does not work with tariff '{target.id}'; "
-                    "disconnect it first",
-                    field="tariff_id",
-                )
+        rules.tariff_open(self, target, at, options)
+        fee = target.price("change_fee", self.region, at)
         self._change(
             self.TariffChanged,
             who,
             at,
             from_tariff_id=self.tariff_id,
             to_tariff_id=target.id,
-            fee_kopecks=target.price("change_fee", self.region, at),
+            fee_kopecks=fee,
         )
 
     def connect_option(
@@ -184,66 +239,33 @@ class Subscriber(BlacklistAndContent, Support, Changes, KabinetAggregate):
     ) -> bool:
         if option.id in self.options:
             return False
-        if option.kind == "content":
-            raise AccountError(
-                f"'{option.id}' is a content subscription; its provider adds it",
-                field="option_id",
-            )
-        if not option.offered(self.region, at):
-            raise AccountError(
-                f"option '{option.id}' is not offered in region '{self.region}'",
-                field="option_id",
-            )
-        if option.tariff_ids and self.tariff_id not in option.tariff_ids:
-            raise AccountError(
-                f"option '{option.id}' does not work with tariff '{self.tariff_id}'",
-                field="option_id",
-            )
-        for needed in option.requires:
-            if needed not in self.options:
-                raise AccountError(
-                    f"option '{option.id}' needs option '{needed}' connected first",
-                    field="option_id",
-                )
-        for other in self.options:
-            theirs = options.get(other)
-            if other in option.excludes or (theirs is not None and option.id in theirs.excludes):
-                raise Conflict(
-                    f"option '{option.id}' cannot be connected together with '{other}'",
-                    field="option_id",
-                )
+        rules.option_connectable(self, option, at, options)
+        self._connect(option.id, option, who, at, "connecting a paid option")
+        return True
+
+    def _connect(self, option_id: str, option: Offer, who: Who, at: datetime, what: str) -> None:
+        """Connect `option` as `option_id`; a paid one only while service is active."""
         fee = option.price("connect_fee", self.region, at)
         recurring = option.price("recurring_fee", self.region, at)
         if fee or recurring:
-            self._must_be_active("connecting a paid option")
+            rules.must_be_active(self, what)
         self._change(
             self.OptionToggled,
             who,
             at,
-            option_id=option.id,
+            option_id=option_id,
             enabled=True,
             fee_kopecks=fee,
             recurring_fee_kopecks=recurring,
             fee_period=option.fee_period,
         )
-        return True
 
     def disconnect_option(
         self, option_id: str, who: Who, at: datetime, options: dict[str, Offer]
     ) -> bool:
         if option_id not in self.options:
             return False
-        for other in self.options:
-            theirs = options.get(other)
-            if theirs is not None and option_id in theirs.requires:
-                raise Conflict(
-                    f"option '{other}' needs '{option_id}'; disconnect '{other}' first",
-                    field="option_id",
-                )
-        if option_id == "blacklist" and self.blacklist:
-            raise Conflict(
-                "remove the numbers from the blacklist before disconnecting it", field="option_id"
-            )
+        rules.option_disconnectable(self, option_id, options)
         self._change(
             self.OptionToggled,
             who,
@@ -257,19 +279,69 @@ class Subscriber(BlacklistAndContent, Support, Changes, KabinetAggregate):
         return True
 
     def suspend(self, reason: str, who: Who, at: datetime) -> None:
-        if reason == "staff" and who.actor != "staff":
-            raise AccountError("only the operator's staff suspend for this reason", field="reason")
-        if self.status == "suspended":
-            raise Conflict("service is already suspended", field="status")
+        rules.may_suspend(self, reason, who)
         self._change(self.Suspended, who, at, reason=reason)
 
     def resume(self, who: Who, at: datetime) -> None:
-        if self.suspension is None:
-            raise Conflict("service is not suspended", field="status")
-        reason = self.suspension["reason"]
-        if reason == "debt" and who.actor != "system":
-            raise Conflict("a suspension for debt ends with a top-up", field="status")
-        if reason == "staff" and who.actor != "staff":
-            raise Conflict("this suspension is lifted by the operator's staff", field="status")
-        since = datetime.fromisoformat(self.suspension["since"])
-        self._change(self.Resumed, who, at, reason=reason, suspended_at=since)
+        suspension = rules.suspension_to_lift(self, who)
+        since = datetime.fromisoformat(suspension["since"])
+        self._change(self.Resumed, who, at, reason=suspension["reason"], suspended_at=since)
+
+    def add_to_blacklist(self, number: str, service: Offer, who: Who, at: datetime) -> None:
+        """Blacklist a number; the first one connects the (free) service."""
+        rules.blacklistable(self, number)
+        if rules.BLACKLIST_OPTION not in self.options:
+            self._connect(rules.BLACKLIST_OPTION, service, who, at, "the blacklist")
+        self._change(
+            self.NumberBlacklisted,
+            who,
+            at,
+            number=number,
+            region=self.region,
+            daily_fee_kopecks=service.price("recurring_fee", self.region, at),
+            add_fee_kopecks=service.price("add_fee", self.region, at),
+            numbers_listed=len(self.blacklist) + 1,
+        )
+
+    def remove_from_blacklist(self, number: str, service: Offer, who: Who, at: datetime) -> None:
+        rules.blacklisted(self, number)
+        left = len(self.blacklist) - 1
+        daily = service.price("recurring_fee", self.region, at) if left else 0
+        self._change(
+            self.NumberUnblacklisted,
+            who,
+            at,
+            number=number,
+            region=self.region,
+            daily_fee_kopecks=daily,
+            numbers_listed=left,
+        )
+
+    def add_subscription(self, content: Offer, who: Who, at: datetime) -> None:
+        rules.content_addable(self, content, who, at)
+        self._change(
+            self.SubscriptionAdded,
+            who,
+            at,
+            subscription_id=content.id,
+            provider=content.details.get("provider") or "",
+            title=content.name,
+            fee_kopecks=content.price("recurring_fee", self.region, at),
+            fee_period=content.fee_period,
+        )
+
+    def cancel_subscription(self, subscription_id: str, who: Who, at: datetime) -> None:
+        found = rules.subscription(self, subscription_id)
+        fields = {k: found[k] for k in ("provider", "title", "fee_kopecks", "fee_period")}
+        self._change(self.SubscriptionCancelled, who, at, subscription_id=subscription_id, **fields)
+
+    def ask(self, question_id: str, topic: str, text: str, who: Who, at: datetime) -> None:
+        rules.question_text(text)
+        self._change(self.QuestionAsked, who, at, question_id=question_id, topic=topic, text=text)
+
+    def answer(self, question_id: str, text: str, who: Who, at: datetime) -> None:
+        question = rules.open_question(self, question_id, text, who)
+        asked_at = datetime.fromisoformat(question["asked_at"])
+        self._change(
+            self.QuestionAnswered, who, at, question_id=question_id, answer=text, asked_at=asked_at
+        )

@@ -1,9 +1,15 @@
-"""The subscriber's history in plain words, in their notification language."""
+"""The subscriber's history in plain words, in their notification language.
+
+One table (`DESCRIPTIONS`) gives each domain event its words; a test fails when an event
+is added to the subscriber without them (see docs/decisions.md, 41).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from kabinet.eventtable import EventTable
 from kabinet.money import format_rub
 from services.account.domain import Subscriber
 
@@ -31,81 +37,119 @@ def _rub(kopecks: int) -> str:
     return f"{format_rub(kopecks)} RUB"
 
 
-def describe(event: Any, lang: str) -> str:  # noqa: PLR0911
+def _activated(e: Any, lang: str) -> str:
+    return (
+        f"Номер подключён на тарифе «{e.tariff_id}», регион {e.region}"
+        if lang == "ru"
+        else f"Number activated on tariff '{e.tariff_id}', region {e.region}"
+    )
+
+
+def _profile(e: Any, lang: str) -> str:
+    fields = ", ".join(f"{k}: {v}" for k, v in sorted(e.changed.items()))
+    return f"Профиль изменён ({fields})" if lang == "ru" else f"Profile changed ({fields})"
+
+
+def _tariff(e: Any, lang: str) -> str:
+    fee = _rub(e.fee_kopecks)
+    return (
+        f"Тариф сменён: «{e.from_tariff_id}» → «{e.to_tariff_id}», плата за смену {fee}"
+        if lang == "ru"
+        else f"Tariff changed from '{e.from_tariff_id}' to '{e.to_tariff_id}', switch fee {fee}"
+    )
+
+
+def _option(e: Any, lang: str) -> str:
     ru = lang == "ru"
-    if isinstance(event, Subscriber.Activated):
+    if e.enabled:
         return (
-            f"Номер подключён на тарифе «{event.tariff_id}», регион {event.region}"
+            f"Подключена опция «{e.option_id}», подключение {_rub(e.fee_kopecks)}"
             if ru
-            else f"Number activated on tariff '{event.tariff_id}', region {event.region}"
+            else f"Option '{e.option_id}' connected, fee {_rub(e.fee_kopecks)}"
         )
-    if isinstance(event, Subscriber.ProfileUpdated):
-        fields = ", ".join(f"{k}: {v}" for k, v in sorted(event.changed.items()))
-        return f"Профиль изменён ({fields})" if ru else f"Profile changed ({fields})"
-    if isinstance(event, Subscriber.TariffChanged):
-        fee = _rub(event.fee_kopecks)
-        return (
-            f"Тариф сменён: «{event.from_tariff_id}» → «{event.to_tariff_id}», плата за смену {fee}"
-            if ru
-            else f"Tariff changed from '{event.from_tariff_id}' to '{event.to_tariff_id}', "
-            f"switch fee {fee}"
-        )
-    if isinstance(event, Subscriber.OptionToggled):
-        if event.enabled:
-            return (
-                f"Подключена опция «{event.option_id}», подключение {_rub(event.fee_kopecks)}"
-                if ru
-                else f"Option '{event.option_id}' connected, fee {_rub(event.fee_kopecks)}"
-            )
-        return (
-            f"Отключена опция «{event.option_id}»"
-            if ru
-            else f"Option '{event.option_id}' disconnected"
-        )
-    if isinstance(event, Subscriber.Suspended):
-        reason = REASONS[lang].get(event.reason, event.reason)
-        return f"Обслуживание приостановлено ({reason})" if ru else f"Service suspended ({reason})"
-    if isinstance(event, Subscriber.Resumed):
-        return "Обслуживание возобновлено" if ru else "Service resumed"
-    return _more(event, ru)
+    return f"Отключена опция «{e.option_id}»" if ru else f"Option '{e.option_id}' disconnected"
 
 
-def _more(event: Any, ru: bool) -> str:  # noqa: PLR0911
-    if isinstance(event, Subscriber.NumberBlacklisted):
-        return (
-            f"Номер {event.number} добавлен в чёрный список ({_rub(event.add_fee_kopecks)}; "
-            f"в день {_rub(event.daily_fee_kopecks)})"
-            if ru
-            else f"Number {event.number} blacklisted (fee {_rub(event.add_fee_kopecks)}; "
-            f"daily {_rub(event.daily_fee_kopecks)})"
-        )
-    if isinstance(event, Subscriber.NumberUnblacklisted):
-        return (
-            f"Номер {event.number} удалён из чёрного списка"
-            if ru
-            else f"Number {event.number} removed from the blacklist"
-        )
-    if isinstance(event, Subscriber.SubscriptionAdded):
-        return (
-            f"Подписка «{event.title}» ({event.provider}) добавлена"
-            if ru
-            else f"Subscription '{event.title}' ({event.provider}) added"
-        )
-    if isinstance(event, Subscriber.SubscriptionCancelled):
-        return (
-            f"Подписка «{event.title}» отменена"
-            if ru
-            else f"Subscription '{event.title}' cancelled"
-        )
-    if isinstance(event, Subscriber.QuestionAsked):
-        return (
-            f"Задан вопрос в поддержку: {event.topic}"
-            if ru
-            else f"Support question asked: {event.topic}"
-        )
-    if isinstance(event, Subscriber.QuestionAnswered):
-        return "Поддержка ответила на вопрос" if ru else "Support answered a question"
-    return type(event).__name__
+def _suspended(e: Any, lang: str) -> str:
+    reason = REASONS[lang].get(e.reason, e.reason)
+    return (
+        f"Обслуживание приостановлено ({reason})"
+        if lang == "ru"
+        else f"Service suspended ({reason})"
+    )
+
+
+def _resumed(e: Any, lang: str) -> str:
+    return "Обслуживание возобновлено" if lang == "ru" else "Service resumed"
+
+
+def _blacklisted(e: Any, lang: str) -> str:
+    fee, daily = _rub(e.add_fee_kopecks), _rub(e.daily_fee_kopecks)
+    return (
+        f"Номер {e.number} добавлен в чёрный список ({fee}; в день {daily})"
+        if lang == "ru"
+        else f"Number {e.number} blacklisted (fee {fee}; daily {daily})"
+    )
+
+
+def _unblacklisted(e: Any, lang: str) -> str:
+    return (
+        f"Номер {e.number} удалён из чёрного списка"
+        if lang == "ru"
+        else f"Number {e.number} removed from the blacklist"
+    )
+
+
+def _subscribed(e: Any, lang: str) -> str:
+    return (
+        f"Подписка «{e.title}» ({e.provider}) добавлена"
+        if lang == "ru"
+        else f"Subscription '{e.title}' ({e.provider}) added"
+    )
+
+
+def _unsubscribed(e: Any, lang: str) -> str:
+    return (
+        f"Подписка «{e.title}» отменена" if lang == "ru" else f"Subscription '{e.title}' cancelled"
+    )
+
+
+def _asked(e: Any, lang: str) -> str:
+    return (
+        f"Задан вопрос в поддержку: {e.topic}"
+        if lang == "ru"
+        else f"Support question asked: {e.topic}"
+    )
+
+
+def _answered(e: Any, lang: str) -> str:
+    return "Поддержка ответила на вопрос" if lang == "ru" else "Support answered a question"
+
+
+DESCRIPTIONS: EventTable[Callable[[Any, str], str]] = EventTable(
+    "account history",
+    {
+        Subscriber.Activated: _activated,
+        Subscriber.ProfileUpdated: _profile,
+        Subscriber.TariffChanged: _tariff,
+        Subscriber.OptionToggled: _option,
+        Subscriber.Suspended: _suspended,
+        Subscriber.Resumed: _resumed,
+        Subscriber.NumberBlacklisted: _blacklisted,
+        Subscriber.NumberUnblacklisted: _unblacklisted,
+        Subscriber.SubscriptionAdded: _subscribed,
+        Subscriber.SubscriptionCancelled: _unsubscribed,
+        Subscriber.QuestionAsked: _asked,
+        Subscriber.QuestionAnswered: _answered,
+    },
+)
+"""Each domain event → its words, in the language asked for ("ru" or "en")."""
+
+
+def describe(event: Any, lang: str) -> str:
+    """The event in plain words; every stored event has them (`DESCRIPTIONS`)."""
+    words = DESCRIPTIONS.lookup(event)
+    return type(event).__name__ if words is None else words(event, lang)
 
 
 def history(events: list[Any], lang: str) -> list[dict[str, Any]]:

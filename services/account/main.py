@@ -24,10 +24,8 @@ def build(settings: Settings, clock: Clock | None = None) -> ServiceParts:
         name="account",
         app=app,
         mapper=publishing.to_public,
-        routers=[
-            api.create_router(app, last_topup, catalog),
-            api_services.create_router(app, catalog),
-        ],
+        routers=[api.router, api_services.router],
+        provides=[last_topup, catalog],
         subscriptions=consumers.subscriptions(app, last_topup, catalog),
         on_start=[last_topup.setup, catalog.setup],
     )

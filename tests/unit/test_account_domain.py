@@ -10,7 +10,7 @@ from kabinet.domain import KabinetError
 from services.account.application import hash_puk, puk_matches
 from services.account.domain import Subscriber, Who
 from services.account.offers import Offer
-from services.account.parts import BLACKLIST_LIMIT
+from services.account.rules import BLACKLIST_LIMIT
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ME = Who()

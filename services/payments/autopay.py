@@ -68,12 +68,16 @@ def after_debit(
     armed: bool,
     pending: bool,
     kopecks: int,
-    paid_this_month: int,
+    month: str,
+    month_total_kopecks: int,
+    at: datetime,
 ) -> Literal["request", "monthly_cap_reached"] | None:
-    """After a debit: ask the acquirer for a top-up, refuse it over the cap, or nothing."""
+    """After a debit at `at`: ask the acquirer for a top-up, refuse it over the cap, or
+    nothing (`month`, `month_total_kopecks`: the last month autopay counted)."""
     if setup is None or not armed or pending or kopecks >= setup.threshold_kopecks:
         return None
-    if paid_this_month + setup.amount_kopecks > setup.monthly_cap_kopecks:
+    paid = month_total(month, month_total_kopecks, at)
+    if paid + setup.amount_kopecks > setup.monthly_cap_kopecks:
         return "monthly_cap_reached"
     return "request"
 

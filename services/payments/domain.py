@@ -299,7 +299,13 @@ class Balance(BalanceEvents):
 
     def _move(self, event_class: Any, delta: int, at: datetime | None, **fields: Any) -> None:
         """A movement of own money, carrying the balance after it."""
-        self._ledger_event(event_class, at, balance_kopecks=self.kopecks + delta, **fields)
+        self.trigger_event(
+            event_class,
+            msisdn=self.msisdn,
+            balance_kopecks=self.kopecks + delta,
+            timestamp=at,
+            **fields,
+        )
 
     def _exhaust(self, charge_id: str | None, at: datetime | None) -> None:
         self._ledger_event(
@@ -310,9 +316,6 @@ class Balance(BalanceEvents):
             charge_id=charge_id,
         )
 
-    def _paid_this_month(self, at: datetime) -> int:
-        return autopay.month_total(self.autopay_month, self.autopay_month_total, at)
-
     def _autopay_after_debit(self, charge_id: str, at: datetime) -> None:
         """Request one top-up when the debit took the balance below the threshold."""
         decision = autopay.after_debit(
@@ -320,27 +323,27 @@ class Balance(BalanceEvents):
             armed=self.autopay_armed,
             pending=self.autopay_pending is not None,
             kopecks=self.kopecks,
-            paid_this_month=self._paid_this_month(at),
+            month=self.autopay_month,
+            month_total_kopecks=self.autopay_month_total,
+            at=at,
         )
         if decision is None:
             return
         autopay_id = str(stable_id("autopay", self.msisdn, charge_id))
         if decision == "monthly_cap_reached":
-            self._autopay_outcome(autopay_id, decision, None, at)
-        else:
-            assert self.autopay is not None
-            amount = self.autopay.amount_kopecks
-            self.trigger_event(
-                self.AutopayRequested, autopay_id=autopay_id, amount_kopecks=amount, timestamp=at
-            )
+            return self._autopay_outcome(autopay_id, decision, None, at)
+        assert self.autopay is not None
+        amount = self.autopay.amount_kopecks
+        self.trigger_event(
+            self.AutopayRequested, autopay_id=autopay_id, amount_kopecks=amount, timestamp=at
+        )
 
     def _autopay_outcome(
         self, autopay_id: str, outcome: str, payment_id: str | None, at: datetime
     ) -> None:
         assert self.autopay is not None
-        fields = autopay.outcome(
-            self.autopay, self.autopay_pending, outcome, self._paid_this_month(at), at
-        )
+        paid = autopay.month_total(self.autopay_month, self.autopay_month_total, at)
+        fields = autopay.outcome(self.autopay, self.autopay_pending, outcome, paid, at)
         self._ledger_event(
             self.AutopayTriggered,
             at,

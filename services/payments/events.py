@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any, Self
 
 from kabinet.domain import KabinetAggregate
-from services.payments import alerts, autopay
+from services.payments.alerts import rearms as rearms_alert
 from services.payments.autopay import AutopaySetup
+from services.payments.autopay import rearms as rearms_autopay
 from services.payments.promises import Promise
 
 RECENT_CHARGES = 1_000
@@ -36,10 +37,11 @@ class Movement(KabinetAggregate.Event):
         money: BalanceEvents = ledger
         money.kopecks += self.delta
         assert money.kopecks == self.balance_kopecks, "ledger fold mismatch"
-        money.money_is_back()
-        if autopay.rearms(money.autopay, money.kopecks):
+        if money.kopecks + money.credit > 0:  # money is back: the next run-out is news
+            money.exhausted = False
+        if rearms_autopay(money.autopay, money.kopecks):
             money.autopay_armed = True
-        if alerts.rearms(money.alert_level, money.kopecks):
+        if rearms_alert(money.alert_level, money.kopecks):
             money.alert_armed = True
 
 

@@ -6,10 +6,12 @@ movements arrive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from kabinet.domain import KabinetError
+from kabinet.eventtable import EventTable
 from kabinet.money import format_rub
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
@@ -19,41 +21,83 @@ MAX_LIMIT = 200
 _READ_AHEAD = 100
 
 
+Movement = tuple[str, int, int, str, dict[str, str]]
+"""What an operation is: kind, signed change of own money, credit change, cause, extras."""
+
+
+def _posted(e: Balance.PaymentPosted) -> Movement:
+    return ("topup" if e.method == "card" else e.method), e.amount_kopecks, 0, e.payment_id, {}
+
+
+def _charged(e: Balance.ChargeApplied) -> Movement:
+    return "charge", -e.amount_kopecks, 0, e.charge_id, {"charge_kind": e.kind}
+
+
+def _sent(e: Balance.TransferSent) -> Movement:
+    extra = {"counterparty": e.to_msisdn, "fee": format_rub(e.fee_kopecks)}
+    return "transfer_out", e.delta, 0, e.transfer_id, extra
+
+
+def _received(e: Balance.TransferReceived) -> Movement:
+    return "transfer_in", e.amount_kopecks, 0, e.transfer_id, {"counterparty": e.from_msisdn}
+
+
+def _held(e: Balance.WithdrawalHeld) -> Movement:
+    return "withdrawal", e.delta, 0, e.withdrawal_id, {"card_last4": e.card_last4}
+
+
+def _returned(e: Balance.WithdrawalReturned) -> Movement:
+    return "withdrawal_returned", e.delta, 0, e.withdrawal_id, {}
+
+
+def _granted(e: Balance.PromisedPaymentGranted) -> Movement:
+    return "promised_payment_granted", 0, e.amount_kopecks, e.promise_id, {}
+
+
+def _repaid(e: Balance.PromisedPaymentRepaid) -> Movement:
+    return "promised_payment_repaid", 0, -e.amount_kopecks, e.promise_id, {}
+
+
+def _overdue(e: Balance.PromisedPaymentOverdue) -> Movement:
+    return "promised_payment_overdue", 0, -e.outstanding_kopecks, e.promise_id, {}
+
+
+OPERATIONS: EventTable[Callable[[Any], Movement]] = EventTable(
+    "payments operations",
+    {
+        Balance.PaymentPosted: _posted,
+        Balance.ChargeApplied: _charged,
+        Balance.TransferSent: _sent,
+        Balance.TransferReceived: _received,
+        Balance.WithdrawalHeld: _held,
+        Balance.WithdrawalReturned: _returned,
+        Balance.PromisedPaymentGranted: _granted,
+        Balance.PromisedPaymentRepaid: _repaid,
+        Balance.PromisedPaymentOverdue: _overdue,
+    },
+    nothing={
+        Balance.Opened,
+        Balance.AlertLevelSet,
+        Balance.LowBalanceReached,
+        Balance.BalanceExhausted,
+        Balance.WithdrawalPaid,
+        Balance.LoyaltyPointsEarned,
+        Balance.LoyaltyPointsRedeemed,
+        Balance.AutopayConfigured,
+        Balance.AutopayCancelled,
+        Balance.AutopayRequested,
+        Balance.AutopayTriggered,
+    },
+)
+"""Each ledger event that is an operation → its movement; the rest are not operations."""
+
+
 def _operation(event: Any) -> dict[str, Any] | None:
     """One ledger event as an operation: signed change of own money, credit change, cause."""
-    amount, credit, extra = 0, 0, {}
-    if isinstance(event, Balance.PaymentPosted):
-        kind, amount, cause = (
-            ("topup" if event.method == "card" else event.method),
-            event.amount_kopecks,
-            event.payment_id,
-        )
-    elif isinstance(event, Balance.ChargeApplied):
-        kind, amount, cause = "charge", -event.amount_kopecks, event.charge_id
-        extra = {"charge_kind": event.kind}
-    elif isinstance(event, Balance.TransferSent):
-        kind, amount, cause = "transfer_out", event.delta, event.transfer_id
-        extra = {"counterparty": event.to_msisdn, "fee": format_rub(event.fee_kopecks)}
-    elif isinstance(event, Balance.TransferReceived):
-        kind, amount, cause = "transfer_in", event.amount_kopecks, event.transfer_id
-        extra = {"counterparty": event.from_msisdn}
-    elif isinstance(event, Balance.WithdrawalHeld):
-        kind, amount, cause = "withdrawal", event.delta, event.withdrawal_id
-        extra = {"card_last4": event.card_last4}
-    elif isinstance(event, Balance.WithdrawalReturned):
-        kind, amount, cause = "withdrawal_returned", event.delta, event.withdrawal_id
-    elif isinstance(event, Balance.PromisedPaymentGranted):
-        kind, credit, cause = "promised_payment_granted", event.amount_kopecks, event.promise_id
-    elif isinstance(event, Balance.PromisedPaymentRepaid):
-        kind, credit, cause = "promised_payment_repaid", -event.amount_kopecks, event.promise_id
-    elif isinstance(event, Balance.PromisedPaymentOverdue):
-        kind, credit, cause = (
-            "promised_payment_overdue",
-            -event.outstanding_kopecks,
-            event.promise_id,
-        )
-    else:
+    make = OPERATIONS.lookup(event)
+    if make is None:
         return None
+    kind, amount, credit, cause, extra = make(event)
     return {
         "sequence": event.originator_version,
         "at": event.timestamp.isoformat(),

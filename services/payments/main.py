@@ -11,6 +11,7 @@ from services.payments.acquiring import HttpAcquirer
 from services.payments.application import PaymentsApplication
 from services.payments.autopays import Autopays
 from services.payments.card_topups import CardTopUps
+from services.payments.deps import TopUpChannels
 from services.payments.sweeper import (
     AUTOPAY_INTERVAL,
     PROMISE_SWEEP_INTERVAL,
@@ -26,12 +27,12 @@ def build(settings: Settings) -> ServiceParts:
     cards = CardTopUps(app, acquirer)
     withdrawals = Withdrawals(app, acquirer)
     autopays = Autopays(app, acquirer)
-    direct = settings.profile == "dev"
     return ServiceParts(
         name="payments",
         app=app,
         mapper=publishing.to_public,
-        routers=[api.create_router(app, cards, withdrawals, autopays, direct_top_ups=direct)],
+        routers=[api.router],
+        provides=[cards, withdrawals, autopays, TopUpChannels(direct=settings.profile == "dev")],
         subscriptions=consumers.subscriptions(app),
         background=[
             periodic("promises_expired", app.expire_due_promises, PROMISE_SWEEP_INTERVAL),

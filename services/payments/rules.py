@@ -79,6 +79,16 @@ class PayoutRejected(PaymentsError):
     status = 402
 
 
+def check_top_up(amount_kopecks: int) -> None:
+    """A card top-up (or its start) is between 10.00 and 15000.00 RUB."""
+    if not TOPUP_MIN_KOPECKS <= amount_kopecks <= TOPUP_MAX_KOPECKS:
+        raise PaymentsError(
+            "a top-up must be between 10.00 and 15000.00 RUB",
+            field="amount",
+            rule="topup_range",
+        )
+
+
 REFUSALS: dict[str, type[PaymentsError]] = {
     kind.__name__: kind for kind in (PaymentsError, InsufficientFunds, CardDeclined, PayoutRejected)
 }

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from kabinet.domain import Conflict, KabinetAggregate, stable_id
 from services.payments.domain import Balance
-from services.payments.rules import TOPUP_MAX_KOPECKS, TOPUP_MIN_KOPECKS, PaymentsError
+from services.payments.rules import check_top_up
 
 Status = Literal["pending", "captured", "declined"]
 
@@ -53,12 +53,7 @@ class CardTopUp(KabinetAggregate):
     def start(
         cls, msisdn: str, key: str, amount_kopecks: int, card_token: str, at: datetime
     ) -> CardTopUp:
-        if not TOPUP_MIN_KOPECKS <= amount_kopecks <= TOPUP_MAX_KOPECKS:
-            raise PaymentsError(
-                "a top-up must be between 10.00 and 15000.00 RUB",
-                field="amount",
-                rule="topup_range",
-            )
+        check_top_up(amount_kopecks)
         return cls._create(
             cls.Started,
             id=cls.id_for(msisdn, key),

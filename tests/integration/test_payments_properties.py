@@ -25,7 +25,7 @@ from kabinet.idempotency import IdempotencyMismatch
 from services.payments.acquiring import AcquirerAnswer, Outcome
 from services.payments.application import PaymentsApplication
 from services.payments.domain import Balance
-from services.payments.ledger import Movement
+from services.payments.events import Movement
 from services.payments.rules import PROMISE_TERMS, TransferPolicy
 from services.payments.withdrawals import Withdrawals
 from suite.testing import Servers, isolated_settings, remove_namespace

@@ -13,6 +13,7 @@ from services.payments import api
 from services.payments.application import PaymentsApplication
 from services.payments.autopays import Autopays
 from services.payments.card_topups import CardTopUps
+from services.payments.deps import TopUpChannels
 from services.payments.domain import Balance
 from services.payments.withdrawals import Withdrawals
 from tests.unit.test_payments_autopay import Bank
@@ -30,14 +31,18 @@ def payments() -> PaymentsApplication:
 async def prod(payments: PaymentsApplication) -> AsyncIterator[httpx.AsyncClient]:
     """The service as outside the dev profile: a top-up needs a card."""
     bank = Bank()
-    router = api.create_router(
+    parts = ServiceParts(
+        "payments",
+        [api.router],
         payments,
-        CardTopUps(payments, bank),
-        Withdrawals(payments, bank),
-        Autopays(payments, bank),
-        direct_top_ups=False,
+        provides=[
+            CardTopUps(payments, bank),
+            Withdrawals(payments, bank),
+            Autopays(payments, bank),
+            TopUpChannels(direct=False),
+        ],
     )
-    service = create_service_app(ServiceParts("payments", [router], payments), Settings())
+    service = create_service_app(parts, Settings())
     transport = httpx.ASGITransport(app=service)
     async with httpx.AsyncClient(transport=transport, base_url="http://payments") as client:
         yield client
